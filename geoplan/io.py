@@ -1,0 +1,305 @@
+"""File input and output: the only module that touches disk for vector data.
+
+Reads GeoPackage, GeoJSON, zipped Shapefile (with GBK/GB18030 attributes, with or without a
+``.cpg``), GeoParquet, and plain CSV/Parquet tables (firms). Every failure is a
+:class:`~geoplan.errors.LoadError` naming the file. Writes are atomic: a temporary file in the
+target folder, then :func:`os.replace`, so a crash never leaves a half-written output and never
+touches an existing file until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.errors import LoadError
+
+logger = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp", ".parquet", ".geoparquet")
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+#: Code-page names found in .cpg files, mapped to Python codecs. GB18030 is a superset of GBK
+#: and GB2312, so all three decode with it.
+_CPG_CODECS = {
+    "gbk": "GB18030", "936": "GB18030", "cp936": "GB18030", "gb2312": "GB18030",
+    "gb18030": "GB18030", "utf-8": "UTF-8", "utf8": "UTF-8", "65001": "UTF-8",
+    "ansi 1252": "CP1252", "1252": "CP1252", "iso-8859-1": "ISO-8859-1", "88591": "ISO-8859-1",
+}
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".shp.zip"):
+        return ".zip"
+    return path.suffix.lower()
+
+
+def read_vector(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file into a GeoDataFrame, keeping whatever CRS the file declares.
+
+    Parameters
+    ----------
+    path
+        ``.gpkg``, ``.geojson``/``.json``, ``.zip`` (one Shapefile inside), ``.shp``,
+        ``.parquet`` (GeoParquet).
+    layer
+        Layer name inside a multi-layer GeoPackage.
+    encoding
+        Attribute encoding for Shapefiles; detected from ``.cpg`` or the bytes when omitted.
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: file not found"
+        raise LoadError(msg)
+    if p.stat().st_size == 0:
+        msg = f"{p.name}: the file is empty (0 bytes)"
+        raise LoadError(msg)
+    suffix = _suffix(p)
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return _read_geoparquet(p)
+        if suffix == ".zip":
+            with _extracted_shapefile(p) as shp:
+                return _read_shapefile(shp, encoding=encoding, label=p.name)
+        if suffix == ".shp":
+            return _read_shapefile(p, encoding=encoding, label=p.name)
+        if suffix in (".gpkg", ".geojson", ".json"):
+            return _read_ogr(p, layer=layer)
+    except LoadError:
+        raise
+    except Exception as exc:  # GDAL/pyarrow raise many types; all mean "cannot read this file"
+        msg = f"{p.name}: cannot read the file ({type(exc).__name__}: {exc}). Is it complete and in the format its name says?"
+        raise LoadError(msg) from exc
+    msg = f"{p.name}: unsupported file type '{suffix}'; use GeoPackage (.gpkg), GeoJSON, zipped Shapefile (.zip) or GeoParquet"
+    raise LoadError(msg)
+
+
+def _read_ogr(p: Path, *, layer: str | None) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    if p.suffix.lower() == ".gpkg" and layer is None:
+        layers = pyogrio.list_layers(p)
+        spatial = [name for name, geom in layers if geom is not None]
+        if len(spatial) > 1:
+            msg = f"{p.name}: the GeoPackage has several layers ({', '.join(spatial)}); name one with --layer"
+            raise LoadError(msg)
+        if spatial:
+            layer = spatial[0]
+        elif len(layers):
+            layer = layers[0][0]
+    return pyogrio.read_dataframe(p, layer=layer)
+
+
+def _read_geoparquet(p: Path) -> gpd.GeoDataFrame:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(p).metadata or {}
+    if b"geo" not in meta:
+        msg = f"{p.name}: a Parquet file without geometry metadata; for vector layers write GeoParquet (GeoDataFrame.to_parquet)"
+        raise LoadError(msg)
+    return gpd.read_parquet(p)
+
+
+@contextlib.contextmanager
+def _extracted_shapefile(p: Path) -> Iterator[Path]:
+    """Unpack a zipped Shapefile into a temporary folder, refusing unsafe member names."""
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile as exc:
+        msg = f"{p.name}: not a valid zip archive (truncated or corrupt)"
+        raise LoadError(msg) from exc
+    with zf, tempfile.TemporaryDirectory(prefix="geoplan-zip-") as tmp:
+        names = zf.namelist()
+        for name in names:
+            pure = PurePosixPath(name.replace("\\", "/"))
+            if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+                msg = f"{p.name}: unsafe member name {name!r} in the archive (absolute or '..'); refusing to extract"
+                raise LoadError(msg)
+        shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
+        if not shps:
+            msg = f"{p.name}: the archive holds no .shp file"
+            raise LoadError(msg)
+        if len(shps) > 1:
+            msg = f"{p.name}: the archive holds several Shapefiles ({', '.join(shps)}); zip one layer per file"
+            raise LoadError(msg)
+        stem = shps[0][:-4]
+        members = [n for n in names if n.rsplit(".", 1)[0] == stem]
+        for needed in (".shx", ".dbf"):
+            if not any(n.lower().endswith(needed) for n in members):
+                msg = f"{p.name}: the Shapefile has no {needed} member; zip all of .shp, .shx, .dbf, .prj (and .cpg)"
+                raise LoadError(msg)
+        try:
+            for name in members:
+                zf.extract(name, tmp)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            msg = f"{p.name}: archive member could not be extracted ({exc}); the zip is probably truncated"
+            raise LoadError(msg) from exc
+        yield Path(tmp) / shps[0]
+
+
+def detect_dbf_encoding(shp: Path) -> str:
+    """Encoding for a Shapefile's attributes: its ``.cpg`` if present, else sniffed from the ``.dbf``.
+
+    Chinese Shapefiles from ArcGIS/SuperMap are commonly GBK without a ``.cpg``; GDAL then
+    assumes ISO-8859-1 and every Chinese name turns to mojibake. We check whether the text bytes
+    decode as UTF-8; if not, they are taken as GB18030 (a superset of GBK/GB2312).
+    """
+    for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
+        if cpg.exists():
+            raw = cpg.read_text(encoding="ascii", errors="ignore").strip().lower()
+            if raw in _CPG_CODECS:
+                return _CPG_CODECS[raw]
+    dbf = next((c for c in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if c.exists()), None)
+    if dbf is None:
+        return "UTF-8"
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return "UTF-8"
+    header_len = int.from_bytes(data[8:10], "little")
+    body = data[header_len:]
+    if all(b < 0x80 for b in body):
+        return "UTF-8"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "GB18030"
+    return "UTF-8"
+
+
+def _read_shapefile(shp: Path, *, encoding: str | None, label: str) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    enc = encoding or detect_dbf_encoding(shp)
+    logger.debug("%s: reading attributes as %s", label, enc)
+    gdf = pyogrio.read_dataframe(shp, encoding=enc)
+    gdf.attrs["encoding"] = enc
+    return gdf
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read an attribute table (firms): CSV (UTF-8 or GB18030), Parquet, GeoPackage, Excel."""
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: file not found"
+        raise LoadError(msg)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".csv":
+            try:
+                return pd.read_csv(p, encoding="utf-8-sig", dtype={"firm_id": str, "parcel_id": str})
+            except UnicodeDecodeError:
+                return pd.read_csv(p, encoding="gb18030", dtype={"firm_id": str, "parcel_id": str})
+        if suffix in (".parquet", ".geoparquet"):
+            return pd.read_parquet(p)
+        if suffix == ".xlsx":
+            return pd.read_excel(p, dtype={"firm_id": str, "parcel_id": str})
+        if suffix in (".gpkg", ".geojson", ".json", ".zip"):
+            df = read_vector(p)
+            return pd.DataFrame(df.drop(columns=df.geometry.name, errors="ignore"))
+    except LoadError:
+        raise
+    except Exception as exc:
+        msg = f"{p.name}: cannot read the table ({type(exc).__name__}: {exc})"
+        raise LoadError(msg) from exc
+    msg = f"{p.name}: unsupported table type '{suffix}'; use CSV, Parquet, Excel or GeoPackage"
+    raise LoadError(msg)
+
+
+# ------------------------------------------------------------------------------------------
+# Atomic writes
+# ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to *target*; on success it replaces *target* atomically.
+
+    On any exception the temporary file is removed and *target* is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers (GDAL) want to create the file themselves
+    try:
+        yield tmp
+        if not tmp.exists():
+            msg = f"{target.name}: the writer produced no file"
+            raise LoadError(msg)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> Path:
+    """Write bytes to *target* atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text_atomic(target: str | os.PathLike, text: str) -> Path:
+    """Write UTF-8 text to *target* atomically."""
+    return write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def write_gpkg_atomic(target: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
+    """Write several layers (GeoDataFrames or plain tables) into one GeoPackage, atomically."""
+    import pyogrio
+
+    with atomic_path(target, suffix=".gpkg") as tmp:
+        for name, frame in layers.items():
+            if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            else:
+                pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG")
+    return Path(target)
+
+
+def write_geoparquet_atomic(target: str | os.PathLike, gdf: gpd.GeoDataFrame) -> Path:
+    """Write a GeoDataFrame (or table) to (Geo)Parquet atomically."""
+    with atomic_path(target, suffix=".parquet") as tmp:
+        gdf.to_parquet(tmp, index=False)
+    return Path(target)
+
+
+def write_geojson_atomic(target: str | os.PathLike, gdf: gpd.GeoDataFrame, *, precision: int = 6) -> Path:
+    """Write a layer as RFC 7946 GeoJSON (EPSG:4326), one feature per line for readable diffs."""
+    import json
+
+    import shapely
+
+    out = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    feats = []
+    props = out.drop(columns=out.geometry.name)
+    records = props.to_dict(orient="records")
+    geoms = shapely.set_precision(out.geometry.to_numpy(), 10**-precision) if precision else out.geometry.to_numpy()
+    for rec, geom in zip(records, geoms, strict=True):
+        clean = {k: (None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()}
+        feats.append(json.dumps({"type": "Feature", "properties": clean, "geometry": shapely.geometry.mapping(geom) if geom is not None else None}, ensure_ascii=False, separators=(",", ":")))
+    text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(feats) + "\n]}\n"
+    return write_text_atomic(target, text)
