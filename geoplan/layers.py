@@ -126,7 +126,7 @@ def validate_frame(
         if f.required:
             _add_rows(report, missing, "value is missing", field=f.name, hint=f"fill in {f.label_zh}")
         if f.dtype in ("float", "int"):
-            num = pd.to_numeric(raw, errors="coerce")
+            num = pd.to_numeric(raw, errors="coerce").astype("float64")  # nullable ints → NaN
             bad = num.isna().to_numpy() & ~missing
             for r in np.flatnonzero(bad)[:20]:
                 report.add(f"not a number: {raw.iloc[r]!r}", row=int(r) + 1, field=f.name,

@@ -314,3 +314,11 @@ def test_import_geoplan_does_not_import_the_app_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_nullable_integer_columns_with_missing_values_validate(parcels_4326):
+    gdf = parcels_4326.copy()
+    gdf["lease_start"] = pd.array([2010, None, 2015, 3000], dtype="Int64")
+    out, report = validate_frame(gdf, "parcels")
+    assert [(p.row, p.field) for p in report.errors] == [(4, "lease_start")]
+    assert str(out["lease_start"].dtype) == "Int64" and out["lease_start"].isna().sum() == 1
