@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -46,3 +52,38 @@ def parcels_4326() -> gpd.GeoDataFrame:
 @pytest.fixture
 def parcels_working() -> gpd.GeoDataFrame:
     return make_parcels().to_crs(WORKING_CRS)
+
+
+# --- a throwaway PostGIS server for the team-store tests -------------------------------------
+# When GEOPLAN_TEST_PG_URL is not given and PostgreSQL + PostGIS are installed (Debian packages,
+# see scripts/setup-debian.sh), the test session starts its own server on loopback with
+# .ci/postgis.sh and removes it afterwards, so a plain `pytest` runs the PostGIS tests too.
+# GEOPLAN_SKIP_POSTGIS=1 disables them explicitly (they then report as skipped, with the reason).
+
+_PG_STARTED: dict[str, str] = {}
+
+
+def pytest_configure(config):
+    if os.environ.get("GEOPLAN_TEST_PG_URL") or os.environ.get("GEOPLAN_SKIP_POSTGIS") == "1":
+        return
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        return  # the PostGIS tests will fail with instructions
+    script = Path(__file__).resolve().parent.parent / ".ci" / "postgis.sh"
+    res = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=300)
+    if res.returncode != 0:
+        config.issue_config_time_warning(
+            pytest.PytestWarning(f"could not start a throwaway PostGIS server: {res.stderr.strip()[-500:]}"), 2
+        )
+        return
+    for line in res.stdout.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            value = shlex.split(value)[0] if value else ""
+            os.environ[key] = value
+            _PG_STARTED[key] = value
+
+
+def pytest_unconfigure(config):
+    if _PG_STARTED.get("GEOPLAN_TEST_PG_DIR"):
+        script = Path(__file__).resolve().parent.parent / ".ci" / "postgis.sh"
+        subprocess.run(["bash", str(script), "--stop"], capture_output=True, text=True, timeout=120, env=os.environ.copy())
