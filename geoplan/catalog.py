@@ -61,6 +61,8 @@ class LayerType:
     id_field: str
     geometry: tuple[str, ...] | None  # None: a table without geometry (firms)
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    #: True for layers a zone may have but need not (the bundled sample ships without them)
+    optional: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -222,6 +224,7 @@ SUBSTATIONS = _register(LayerType(
         Field("voltage_kv", "float", "电压等级", "voltage", unit="kV", min=0),
         Field("status", "str", "建设状态", "status", choices=FACILITY_STATUS),
         *_capacities("capacity_mva", "MVA", "主变容量"),
+        Field("transformers", "int", "主变台数", "main transformers (for N-1)", required=False, min=1, max=12),
         Field("plan_period", "str", "规划期", "plan period", required=False),
         *_provenance(),
     ),
@@ -287,6 +290,19 @@ CONSTRAINTS = _register(LayerType(
         Field("setback_m", "float", "退让距离", "setback distance", unit="m", required=False, min=0),
         *_provenance(),
     ),
+))
+
+
+CATCHMENTS = _register(LayerType(
+    "catchments", "服务范围", "facility catchments (service areas)", "catchment_id", POLYGONS,
+    (
+        _id("catchment_id"),
+        Field("facility_id", "str", "设施编号", "facility id (substation or sewage plant)"),
+        Field("kind", "str", "设施类型", "facility kind", choices=("substation", "sewage_plant")),
+        Field("name", "str", "名称", "name", required=False),
+        *_provenance(),
+    ),
+    optional=True,
 ))
 
 

@@ -5,18 +5,20 @@
 returns a :class:`RoadNetwork`: node coordinates, edges carrying their road's attributes, a CSR
 graph for :mod:`scipy.sparse.csgraph` and a report of isolated components.
 
-Points or polygons attach to the network at the nearest point of the nearest edge; the straight
-access leg is added to the network distance. Multi-source shortest paths run once in C
-(``dijkstra(min_only=True)``) with one virtual node per source, so a source's position along its
-edge and its access leg are exact; there is never a Python loop over parcels.
+Points or polygons attach to the network at the nearest point of the nearest edge (a parcel's
+access point); the straight access leg is added to the network distance. For a point this is the
+exact network distance; a polygon is reduced to that one access point (``geoplan.coverage`` adds
+more access points along a boundary where frontage matters). Multi-source shortest paths run once
+in C (``dijkstra(min_only=True)``) with one virtual node per source, so a source's position along
+its edge is exact; there is never a Python loop over parcels.
 
-Status: partial — coverage, accessibility and N-1 are not built yet (issue 4 stays open).
+Used by :mod:`geoplan.infrastructure` (catchments, accessibility) and :mod:`geoplan.coverage`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -35,11 +37,24 @@ _MIN_W = 1e-6  # csgraph: keep zero-length links as edges
 
 @dataclass(frozen=True)
 class Attachment:
-    """Where geometries meet the network: edge index (-1: none), distance along it from u, access leg."""
+    """Where geometries meet the network.
+
+    Per geometry: the edge (-1: none within reach), the distance along it from its ``u`` end, the
+    straight access leg, and — for a vectorised gather — the edge's end nodes ``u``/``v`` with the
+    distances ``to_u``/``to_v`` from the attachment point to them (``inf`` when not attached).
+    """
 
     edge: np.ndarray
     along_m: np.ndarray
     access_m: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    to_u: np.ndarray
+    to_v: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> Attachment:
+        return Attachment(*(a[mask] for a in (self.edge, self.along_m, self.access_m, self.u, self.v,
+                                               self.to_u, self.to_v)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +65,8 @@ class RoadNetwork:
     component: np.ndarray  # per node
     report: dict
     _tree: shapely.STRtree
+    _arrays: tuple = ()  # (u, v, length_m) as numpy arrays, set by build_network
+    memo: dict = field(default_factory=dict, repr=False)  # per-network caches (attachments)
 
     @property
     def n_nodes(self) -> int:
@@ -76,30 +93,61 @@ class RoadNetwork:
         if max_access_m is not None:
             far = access > max_access_m
             edge[far] = -1
-        return Attachment(edge, along, access)
+        eu, ev, el = self._uvl
+        has = edge >= 0
+        e0 = np.where(has, edge, 0)
+        u = np.where(has, eu[e0] if len(eu) else 0, 0)
+        v = np.where(has, ev[e0] if len(ev) else 0, 0)
+        to_u = np.where(has, along, np.inf)
+        to_v = np.where(has, (el[e0] if len(el) else 0.0) - along, np.inf)
+        return Attachment(edge, along, access, u, v, to_u, to_v)
 
     def nearest_source(self, sources, targets, *, limit: float = np.inf, max_access_m: float | None = None):
         """Network distance from each target to its nearest source and that source's position.
 
-        Returns ``(distance_m, source_index)``; unreachable targets get ``inf`` and ``-1``.
+        *sources* and *targets* are geometries (points or polygons, or an ``(n, 2)`` array of
+        coordinates) or :class:`Attachment` s from :meth:`attach` (attach a layer once and reuse
+        it: attaching is the costly part, the distances are one Dijkstra). Returns
+        ``(distance_m, source_index)``; unreachable targets (or beyond *limit*) get ``inf``, ``-1``.
         """
-        return self._nearest(self.attach(sources, max_access_m=max_access_m),
-                             self.attach(targets, max_access_m=max_access_m), limit)
+        sa = sources if isinstance(sources, Attachment) else self.attach(sources, max_access_m=max_access_m)
+        ta = targets if isinstance(targets, Attachment) else self.attach(targets, max_access_m=max_access_m)
+        dist, src = self._from_attachment(sa, limit)
+        return self._gather(dist, src, ta, limit, sa)
 
-    distances_from = nearest_source
+    def distance_to_edges(self, edge_mask, targets, *, limit: float = np.inf,
+                          max_access_m: float | None = None) -> np.ndarray:
+        """Network distance from each target to the nearest edge selected by *edge_mask* (e.g. the
+        arterial roads): 0 along the way for a target attached to a selected edge, else through the
+        nearest node of a selected edge. ``inf`` where none is reachable."""
+        ta = targets if isinstance(targets, Attachment) else self.attach(targets, max_access_m=max_access_m)
+        m = np.asarray(edge_mask, dtype=bool)
+        nodes = self.nodes_of(m)
+        if len(nodes) == 0:
+            return np.full(len(ta.edge), np.inf)
+        dist = dijkstra(self.graph, indices=nodes, min_only=True, limit=limit)
+        d, _ = self._gather(dist, np.zeros(self.n_nodes, dtype=np.int64), ta, limit, None)
+        on = (ta.edge >= 0) & np.append(m, False)[ta.edge]
+        d[on] = ta.access_m[on]
+        return d
 
-    def _nearest(self, sa: Attachment, ta: Attachment, limit: float):
+    def nodes_of(self, edge_mask) -> np.ndarray:
+        """The nodes of the edges selected by a boolean mask over :attr:`edges`."""
+        m = np.asarray(edge_mask, dtype=bool)
+        return np.unique(np.concatenate([self.edges["u"].to_numpy()[m], self.edges["v"].to_numpy()[m]]))
+
+    def _from_attachment(self, sa: Attachment, limit: float) -> tuple[np.ndarray, np.ndarray]:
+        """Multi-source Dijkstra from attached sources: distance and source position per node.
+
+        Each source becomes a virtual node linked to both ends of its edge (access leg + the part
+        of the edge to that end), so positions along an edge are exact. One C call, no loop.
+        """
         n = self.n_nodes
-        eu = self.edges["u"].to_numpy()
-        ev = self.edges["v"].to_numpy()
-        el = self.edges["length_m"].to_numpy()
         good = np.flatnonzero(sa.edge >= 0)
         k = len(good)
-        nt = len(ta.edge)
-        out_d = np.full(nt, np.inf)
-        out_s = np.full(nt, -1, dtype=np.int64)
         if k == 0:
-            return out_d, out_s
+            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        eu, ev, el = self._uvl
         se = sa.edge[good]
         w_u = sa.access_m[good] + sa.along_m[good]
         w_v = sa.access_m[good] + (el[se] - sa.along_m[good])
@@ -108,34 +156,55 @@ class RoadNetwork:
         indices = np.concatenate([base.indices, np.column_stack([eu[se], ev[se]]).ravel()])
         data = np.concatenate([base.data, np.maximum(np.column_stack([w_u, w_v]).ravel(), _MIN_W)])
         aug = csr_matrix((data, indices, indptr), shape=(n + k, n + k))
-        dist, _, src = dijkstra(aug, indices=np.arange(n, n + k), min_only=True,
-                                return_predecessors=True, limit=limit)
-        has = ta.edge >= 0
-        te = ta.edge[has]
-        du = dist[eu[te]] + ta.along_m[has]
-        dv = dist[ev[te]] + (el[te] - ta.along_m[has])
+        dist, _, origin = dijkstra(aug, indices=np.arange(n, n + k), min_only=True,
+                                   return_predecessors=True, limit=limit)
+        src = np.where(origin >= n, good[np.clip(origin - n, 0, k - 1)], -1)
+        return dist[:n], src[:n]
+
+    def _gather(self, dist: np.ndarray, src: np.ndarray, ta: Attachment, limit: float,
+                sa: Attachment | None) -> tuple[np.ndarray, np.ndarray]:
+        """Distances at the targets from per-node distances (vectorised over targets).
+
+        A target reaches the network at a point of its edge and takes the better of the edge's
+        two ends; a source attached to the same edge may be closer directly along the edge.
+        """
+        du = dist[ta.u]
+        du += ta.to_u
+        dv = dist[ta.v]
+        dv += ta.to_v
         pick_u = du <= dv
-        d = np.where(pick_u, du, dv)
-        s = np.where(pick_u, src[eu[te]], src[ev[te]]) - n
-        # sources on the same edge as the target: direct distance along the edge
-        order = np.argsort(se, kind="stable")
-        ses = se[order]
-        lo = np.searchsorted(ses, te, "left")
-        hi = np.searchsorted(ses, te, "right")
-        for j in range(int((hi - lo).max(initial=0))):
-            m = lo + j < hi
-            kk = order[lo[m] + j]
-            direct = sa.access_m[good][kk] + np.abs(ta.along_m[has][m] - sa.along_m[good][kk])
-            better = direct < d[m]
-            sel = np.flatnonzero(m)[better]
-            d[sel] = direct[better]
-            s[sel] = kk[better] + n - n
-        d = d + ta.access_m[has]
-        d[~np.isfinite(d) | (d > limit)] = np.inf
-        s[~np.isfinite(d)] = -1
-        out_d[has] = d
-        out_s[has] = np.where(s >= 0, good[np.clip(s, 0, k - 1)], -1)
-        return out_d, out_s
+        d = np.minimum(du, dv, out=du)
+        s = src[np.where(pick_u, ta.u, ta.v)]
+        if sa is not None and len(ta.edge):
+            good = np.flatnonzero(sa.edge >= 0)
+            mark = np.zeros(len(self.edges) + 1, dtype=bool)
+            mark[sa.edge[good]] = True
+            on = np.flatnonzero(mark[ta.edge])  # edge -1 reads the spare last slot (False)
+            if len(on):
+                se = sa.edge[good]
+                order = np.argsort(se, kind="stable")
+                ses = se[order]
+                te = ta.edge[on]
+                lo = np.searchsorted(ses, te, "left")
+                hi = np.searchsorted(ses, te, "right")
+                # rounds over the (few) sources sharing a target's edge
+                for j in range(int((hi - lo).max(initial=0))):
+                    m = lo + j < hi
+                    kk = good[order[lo[m] + j]]
+                    tgt = on[m]
+                    direct = sa.access_m[kk] + np.abs(ta.along_m[tgt] - sa.along_m[kk])
+                    better = direct < d[tgt]
+                    d[tgt[better]] = direct[better]
+                    s[tgt[better]] = kk[better]
+        d += ta.access_m
+        bad = ~np.isfinite(d) | (d > limit) | (s < 0)
+        d[bad] = np.inf
+        s[bad] = -1
+        return d, s
+
+    @property
+    def _uvl(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._arrays
 
 
 def _geoms(obj) -> np.ndarray:
@@ -221,7 +290,7 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
     w = np.concatenate([length[ok], length[ok]])
     o = np.lexsort((w, c, r))
     r, c, w = r[o], c[o], w[o]
-    firstrc = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])]
+    firstrc = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])][: len(r)]
     graph = csr_matrix((np.maximum(w[firstrc], _MIN_W), (r[firstrc], c[firstrc])), shape=(n, n))
     ncomp, comp = connected_components(graph, directed=False)
     rd = roads.reset_index(drop=True)
@@ -241,7 +310,8 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
               "isolated": isolated, "tolerance_m": tolerance_m}
     if isolated:
         logger.warning("road network: %d isolated component(s) besides the main one", len(isolated))
-    return RoadNetwork(nodes_xy, edges, graph, comp, report, shapely.STRtree(noded))
+    return RoadNetwork(nodes_xy, edges, graph, comp, report, shapely.STRtree(noded),
+                       (u.astype(np.int64), v.astype(np.int64), np.asarray(length, dtype=float)))
 
 
 __all__ = ["Attachment", "RoadNetwork", "build_network"]

@@ -418,6 +418,9 @@ def build_parcels(
         ),
     ):
         lay = layers[lname]
+        if "source" in lay:  # schematic completions (tools/complete_sample_facilities.py) are
+            # placed from the generated parcels, so they must not shape them in turn
+            lay = lay[~lay["source"].fillna("").str.contains("示意补全")]
         for _, r in lay.iterrows():  # a few dozen facility points, not parcels
             want = (
                 float(r["area_m2"]) if "area_m2" in r and pd.notna(r.get("area_m2")) else 20_000.0

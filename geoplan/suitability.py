@@ -25,7 +25,6 @@ small grids keep their results in memory, large ones stage them in a temporary f
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
@@ -41,6 +40,7 @@ import pandas as pd
 import shapely
 
 from geoplan import io_raster as rio
+from geoplan.config import Checker, yaml_lines
 from geoplan.errors import CRSError, GeoplanError, SchemaError
 from geoplan.settings import M2_PER_MU, STANDARDS_DIR
 
@@ -148,99 +148,7 @@ class SuitabilityConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _yaml_lines(text: str) -> dict[tuple, int]:
-    """Map key paths (tuples) to 1-based line numbers, for error messages."""
-    import yaml
-
-    lines: dict[tuple, int] = {}
-
-    def walk(node: object, path: tuple) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = k.value
-                lines[(*path, key)] = k.start_mark.line + 1
-                walk(v, (*path, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                lines[(*path, i)] = v.start_mark.line + 1
-                walk(v, (*path, i))
-
-    with contextlib.suppress(yaml.YAMLError):
-        walk(yaml.compose(text), ())
-    return lines
-
-
-class _Checker:
-    def __init__(self, source: str, lines: dict[tuple, int]) -> None:
-        self.source = source
-        self.lines = lines
-
-    def fail(self, path: tuple, message: str) -> None:
-        line = None
-        for n in range(len(path), 0, -1):
-            if path[:n] in self.lines:
-                line = self.lines[path[:n]]
-                break
-        where = f"{self.source}" + (f": line {line}" if line else "")
-        dotted = ".".join(str(p) for p in path)
-        msg = f"{where}: field '{dotted}': {message}"
-        raise SchemaError(msg)
-
-    def number(
-        self,
-        doc: Mapping,
-        key: str,
-        path: tuple,
-        *,
-        default: float | None = None,
-        lo: float | None = None,
-        hi: float | None = None,
-    ) -> float:
-        if key not in doc:
-            if default is None:
-                self.fail((*path, key), "is required")
-            return float(default)
-        v = doc[key]
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or (isinstance(v, float) and math.isnan(v))
-        ):
-            self.fail((*path, key), f"must be a number, got {v!r}")
-        if lo is not None and v < lo:
-            self.fail((*path, key), f"must be ≥ {lo:g}, got {v}")
-        if hi is not None and v > hi:
-            self.fail((*path, key), f"must be ≤ {hi:g}, got {v}")
-        return float(v)
-
-    def mapping(self, v: object, path: tuple, allowed: set[str]) -> dict:
-        if not isinstance(v, dict):
-            self.fail(path, f"must be a mapping, got {type(v).__name__}")
-        extra = sorted(set(map(str, v)) - allowed)
-        if extra:
-            self.fail((*path, extra[0]), f"unknown key; allowed: {', '.join(sorted(allowed))}")
-        return v
-
-    def strings(
-        self,
-        doc: Mapping,
-        key: str,
-        path: tuple,
-        default: tuple[str, ...],
-        choices: tuple[str, ...],
-    ) -> tuple[str, ...]:
-        if key not in doc:
-            return default
-        v = doc[key]
-        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
-            self.fail((*path, key), "must be a list of strings")
-        bad = [s for s in v if s not in choices]
-        if bad:
-            self.fail((*path, key), f"unknown value {bad[0]!r}; use {', '.join(choices)}")
-        return tuple(v)
-
-
-def _parse_transform(ck: _Checker, v: object, path: tuple) -> Transform:
+def _parse_transform(ck: Checker, v: object, path: tuple) -> Transform:
     t = ck.mapping(v, path, {"type", "points", "half_m", "max_m"})
     kind = t.get("type")
     if kind == "linear":
@@ -304,11 +212,11 @@ def _load_config_file(path: str, _mtime: int) -> SuitabilityConfig:
         line = f": line {mark.line + 1}" if mark else ""
         msg = f"{p.name}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
         raise SchemaError(msg) from exc
-    return _parse_config(doc, p.name, _yaml_lines(text))
+    return _parse_config(doc, p.name, yaml_lines(text))
 
 
 def _parse_config(doc: object, source: str, lines: dict[tuple, int]) -> SuitabilityConfig:
-    ck = _Checker(source, lines)
+    ck = Checker(source, lines)
     doc = ck.mapping(
         doc if doc is not None else {},
         (),

@@ -61,3 +61,19 @@ def test_sample_network_builds_connected(sample_zone):
     d, s = net.nearest_source(sample_zone.layers["substations"], sample_zone.layers["parcels"])
     assert net.report["edges"] > len(sample_zone.layers["roads"])
     assert np.isfinite(d).mean() > 0.95 and (s >= 0).mean() > 0.95
+
+
+def test_a_single_closed_ring_builds_instead_of_crashing():
+    ring = gpd.GeoDataFrame({"road_id": ["ring"]}, geometry=[shapely.LineString([(0, 0), (100, 0), (100, 100), (0, 0)])],
+                            crs=WORKING_CRS)
+    net = build_network(ring, tolerance_m=0)
+    assert net.report["edges"] >= 1
+    d, s = net.nearest_source(np.array([[50, -5.0]]), np.array([[100, 50.0]]))
+    assert s[0] == 0 and np.isfinite(d[0])
+
+
+def test_distance_to_edges_is_zero_along_a_selected_edge():
+    net = build_network(_roads(), tolerance_m=5)
+    sel = (net.edges["name"] == "B").to_numpy()
+    d = net.distance_to_edges(sel, np.array([[500, 300.0], [900, 10.0], [50, 5010.0]]))
+    assert d[0] == pytest.approx(0) and d[1] == pytest.approx(10 + 400) and np.isinf(d[2])

@@ -1213,6 +1213,7 @@ def build(land_dir: Path, out: Path, ref: Path = REF) -> dict[str, gpd.GeoDataFr
                 "capacity_mva_current": float(s[4]),
                 "capacity_mva_2025": float(s[5]),
                 "capacity_mva_2035": float(s[6]),
+                "transformers": {120: 3, 80: 2, 63: 2, 360: 2}[s[6]],  # per the MVA basis above
                 "plan_period": s[7],
                 "source": s[11],
                 "accuracy_m": float(s[10]),
