@@ -251,10 +251,11 @@ def geometry_digest(frame: gpd.GeoDataFrame, *cols: str) -> str:
     whenever a scenario edits the layer, and only then."""
     h = hashlib.blake2b(digest_size=16)
     h.update(str(frame.crs).encode())
+    h.update(str(len(frame)).encode())
     h.update(b"".join(shapely.to_wkb(frame.geometry.values, hex=False)))
-    for c in cols:
-        if c in frame:
-            h.update(pd.util.hash_pandas_object(frame[c].astype(str), index=False).to_numpy().tobytes())
+    have = [c for c in cols if c in frame]
+    if have:
+        h.update(pd.util.hash_pandas_object(frame[have], index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 
@@ -278,14 +279,24 @@ def network_for_phase(roads: gpd.GeoDataFrame, phase: str, *, tolerance_m: float
 
 
 def attach_cached(network: RoadNetwork, frame: gpd.GeoDataFrame, *, max_access_m: float | None = None) -> Attachment:
-    """:meth:`RoadNetwork.attach` of a layer, cached by network and geometry content."""
-    key = (geometry_digest(frame), max_access_m)
-    memo = network.memo
-    if key not in memo:
-        if len(memo) >= 8:
-            memo.pop(next(iter(memo)))
-        memo[key] = network.attach(frame, max_access_m=max_access_m)
-    return memo[key]
+    """:meth:`RoadNetwork.attach` of a layer, cached per geometry on the network: a scenario
+    that adds or reshapes a few parcels attaches only those, not the whole layer again."""
+    wkb = shapely.to_wkb(frame.geometry.values, hex=False)
+    rows = network.memo.setdefault(("rows", max_access_m), {})
+    missing = [i for i, k in enumerate(wkb) if k not in rows]
+    if missing:
+        if len(rows) > 500_000:  # bound the memory of a long-running app
+            rows.clear()
+            missing = list(range(len(wkb)))
+        att = network.attach(frame.geometry.values[missing], max_access_m=max_access_m)
+        cols = (att.edge, att.along_m, att.access_m, att.u, att.v, att.to_u, att.to_v)
+        for j, i in enumerate(missing):
+            rows[wkb[i]] = tuple(c[j] for c in cols)
+    if not len(wkb):
+        return network.attach(frame.geometry.values, max_access_m=max_access_m)
+    packed = list(zip(*(rows[k] for k in wkb), strict=True))
+    dtypes = (np.int64, float, float, np.int64, np.int64, float, float)
+    return Attachment(*(np.asarray(c, dtype=d) for c, d in zip(packed, dtypes, strict=True)))
 
 
 METHODS = ("none", "polygon", "network", "straight_line", "beyond_radius")

@@ -81,12 +81,23 @@ def read_catalog(path: str | Path = DEFAULT_CATALOG) -> tuple[str, list[CatalogE
     return doc.get("zone", p.stem), entries, rasters
 
 
-def load_zone(catalog: str | Path = DEFAULT_CATALOG) -> ZoneData:
-    """Load every layer of the catalog (validated, working CRS). Returns a private copy."""
+def load_zone(catalog: str | Path = DEFAULT_CATALOG, *, copy: bool = True) -> ZoneData:
+    """Load every layer of the catalog (validated, working CRS).
+
+    Returns a private copy; ``copy=False`` returns the shared cached layers, for callers that
+    promise never to modify them (the scenario engine, which edits copies of what it changes).
+    """
+    p = Path(catalog).resolve()
+    z = _load_zone_cached(str(p), zone_stamp(p))
+    return z.copy() if copy else z
+
+
+def zone_stamp(catalog: str | Path = DEFAULT_CATALOG) -> tuple:
+    """(path, mtime) of every file of a catalog: changes whenever one of them is edited."""
     p = Path(catalog).resolve()
     _, entries, rasters = read_catalog(p)
-    stamp = tuple((str(e.path), e.path.stat().st_mtime_ns if e.path.exists() else 0) for e in entries)
-    return _load_zone_cached(str(p), stamp).copy()
+    files = [p, *(e.path for e in entries), *rasters.values()]
+    return tuple((str(f), f.stat().st_mtime_ns if f.exists() else 0) for f in files)
 
 
 @lru_cache(maxsize=4)
