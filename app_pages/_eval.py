@@ -1,8 +1,7 @@
 """Adapters from the app to the 亩均 evaluation (geoplan.land_yield / compliance / low_efficiency / report).
 
 One cached :func:`geoplan.land_yield.evaluate` per (zone version, scheme) serves the map, the
-scorecard, the 低效用地 list and the downloads. A module that is not there yet shows
-"模块建设中"; nothing is faked.
+scorecard, the 低效用地 list, the downloads and the project-store save.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ logger = logging.getLogger(__name__)
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _evaluate(_zone, key: tuple, scheme: str):
-    ly = C.optional("land_yield")
-    if ly is None or not hasattr(ly, "evaluate"):
-        return None
+    from geoplan import land_yield as ly
+
     z = _zone
     return ly.evaluate(
         z.layers["parcels"],
@@ -35,10 +33,9 @@ def _evaluate(_zone, key: tuple, scheme: str):
 
 
 def schemes() -> list[str]:
-    mod = C.optional("schemes")
-    if mod is None or not hasattr(mod, "available_schemes"):
-        return []
-    return list(mod.available_schemes())
+    from geoplan.schemes import available_schemes
+
+    return list(available_schemes())
 
 
 def scheme() -> str:
@@ -50,9 +47,8 @@ def evaluation(zone):
 
 
 def evaluated_parcels(zone) -> pd.DataFrame:
-    """Parcels (working CRS) with 亩均 columns (class, tax_per_mu …) when the evaluation exists."""
-    ev = evaluation(zone)
-    return zone.layers["parcels"] if ev is None else ev.parcels
+    """Parcels (working CRS) with the 亩均 columns (class, tax_per_mu …)."""
+    return evaluation(zone).parcels
 
 
 def _main_firm(ev, pid: str) -> str | None:
@@ -84,9 +80,6 @@ def _explain(ev, fid: str) -> dict | None:
 
 def breakdown(zone, pid: str) -> None:
     ev = evaluation(zone)
-    if ev is None:
-        C.pending("land_yield")
-        return
     fid = _main_firm(ev, pid)
     if fid is None:
         st.caption(T("no_firms"))
@@ -122,9 +115,6 @@ def breakdown(zone, pid: str) -> None:
 
 def whatif(zone, pid: str) -> None:
     ev = evaluation(zone)
-    if ev is None:
-        C.pending("land_yield")
-        return
     fid = _main_firm(ev, pid)
     if fid is None:
         st.caption(T("no_firms"))
@@ -158,9 +148,6 @@ def whatif(zone, pid: str) -> None:
 
 def compliance(zone, pid: str) -> None:
     ev = evaluation(zone)
-    if ev is None or getattr(ev, "compliance", None) is None:
-        C.pending("compliance")
-        return
     df = ev.compliance[ev.compliance["parcel_id"].astype(str) == pid]
     if df.empty:
         st.caption(T("compliance_none"))
@@ -171,10 +158,8 @@ def compliance(zone, pid: str) -> None:
     st.dataframe(df[cols], hide_index=True, width="stretch")
 
 
-def low_efficiency_table(zone) -> pd.DataFrame | None:
+def low_efficiency_table(zone) -> pd.DataFrame:
     ev = evaluation(zone)
-    if ev is None or getattr(ev, "low_efficiency", None) is None:
-        return None
     cols = [
         c
         for c in (
@@ -198,9 +183,6 @@ def low_efficiency_table(zone) -> pd.DataFrame | None:
 
 def low_efficiency_list(zone) -> None:
     df = low_efficiency_table(zone)
-    if df is None:
-        C.pending("low_efficiency")
-        return
     st.caption(
         T(
             "low_eff_summary",
@@ -225,11 +207,7 @@ def _workbook(ev, kind: str) -> bytes:
 
 
 def downloads(zone) -> None:
-    rep = C.optional("report")
     ev = evaluation(zone)
-    if rep is None or not hasattr(rep, "write_workbook") or ev is None:
-        C.pending("report")
-        return
     c1, c2 = st.columns(2)
     for col, kind, label in (
         (c1, "internal", "download_internal"),
@@ -243,3 +221,12 @@ def downloads(zone) -> None:
             key=f"dl_{kind}",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+    with st.expander(T("store_save_eval")):
+        st.caption(T("store_where", where=C.store_label()))
+        name = st.text_input(T("store_name"), value=f"亩均评价-{scheme()}", key="pa_store_name")
+        user = st.text_input(T("store_user"), key="store_user_pa", value=st.session_state.get("store_user", ""))
+        msg = st.text_input(T("store_message"), key="pa_store_msg")
+        if st.button(T("store_save"), key="pa_store_save"):
+            v = C.store_save("evaluation", name, ev.to_payload(), user=user, message=msg)
+            if v:
+                st.success(T("store_saved", name=name, v=v))

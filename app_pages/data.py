@@ -76,6 +76,70 @@ def body() -> None:
     from geoplan.zone import layer_summary
 
     st.dataframe(pd.DataFrame(layer_summary(C.base_zone())), hide_index=True, width="stretch")
+    _store_section()
+
+
+def _store_section() -> None:
+    """项目库: what has been saved (scenarios, evaluations, results), versions and the audit log."""
+    from geoplan.errors import GeoplanError
+
+    st.subheader(T("store_title"))
+    st.caption(T("store_where", where=C.store_label()))
+    try:
+        store = C.project_store()
+        items = store.list()
+    except GeoplanError as exc:
+        st.warning(T("store_unavailable", err=exc))
+        return
+    if not items:
+        st.info(T("store_empty"))
+        return
+    st.caption(T("store_open_scenario_hint"))
+    table = pd.DataFrame(items)
+    table["kind"] = table["kind"].map(lambda k: T(f"kind_{k}"))
+    st.dataframe(table.drop(columns=[c for c in ("rows",) if c in table]), hide_index=True, width="stretch")
+    labels = {f"{T('kind_' + it['kind'])} · {it['name']}": it for it in items}
+    pick = st.selectbox(T("store_open"), list(labels), key="da_store_pick")
+    it = labels[pick]
+    hist = store.history(it["kind"], it["name"])
+    versions = [h["version"] for h in hist]
+    v = st.selectbox(T("store_version"), versions[::-1], key=f"da_store_v_{it['kind']}_{it['name']}")
+    with st.expander(T("store_history")):
+        st.dataframe(pd.DataFrame(hist), hide_index=True, width="stretch")
+    payload = store.load(it["kind"], it["name"], v)
+    if it["kind"] == "scenario":
+        st.code(payload["text"], language="yaml")
+    elif it["kind"] in ("evaluation", "result"):
+        _show_saved(payload, f"{it['name']}_v{v}")
+    elif it["kind"] == "layer":
+        st.dataframe(pd.DataFrame(payload.drop(columns="geometry", errors="ignore")).head(200), width="stretch")
+    with st.expander(T("store_audit")):
+        log = store.audit_log(kind=it["kind"], name=it["name"])
+        st.dataframe(pd.DataFrame(log), hide_index=True, width="stretch")
+
+
+def _show_saved(payload: dict, stem: str) -> None:
+    """A saved evaluation or scenario result: headline numbers and its tables, as Excel."""
+    import io
+
+    summary = payload.get("summary") or {}
+    if "classes" in summary:  # an evaluation
+        cols = st.columns(5)
+        for col, c in zip(cols, ("A", "B", "C", "D", "T"), strict=True):
+            col.metric(T(f"class_{c}"), f"{summary['classes'].get(c, 0):,}")
+        z = summary.get("zone") or {}
+        st.caption(f"{T('scheme')}: {summary.get('scheme')} · {T('tax_per_mu')}: {z.get('tax_per_mu')}")
+    elif "kpis" in summary:  # a scenario result
+        st.dataframe(payload["kpis"], hide_index=True, width="stretch")
+    frames = {k: v for k, v in payload.items() if isinstance(v, pd.DataFrame)}
+    frames |= {f"{k}_{kk}": vv for k, v in payload.items() if isinstance(v, dict)
+               for kk, vv in v.items() if isinstance(vv, pd.DataFrame)}
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in frames.items():
+            pd.DataFrame(df.drop(columns="geometry", errors="ignore")).to_excel(xw, sheet_name=name[:31], index=False)
+    st.download_button(T("store_download"), buf.getvalue(), file_name=f"{stem}.xlsx", key="da_store_dl",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 C.guard(body)

@@ -68,10 +68,6 @@ def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap
 def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_suitability"))
-    mod = C.optional("suitability")
-    if mod is None:
-        C.pending("suitability")
-        return
     zone = C.zone()
     res = _result(zone, C.zone_key())
     c1, c2 = st.columns(2)

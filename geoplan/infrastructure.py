@@ -503,6 +503,12 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
             fd, fs = net.nearest_source(layer[up], layer[supply], max_access_m=std.max_access_m)
             ok = np.isfinite(fd) & (fd <= std.radius_m["upstream_substation"])
             up_idx = np.flatnonzero(up)[fs[ok]]
+            n_out = int((~ok).sum())
+            if n_out:
+                alerts.append({"severity": "info", "kind": kind, "facility_id": None, "name": None,
+                               "alert": "upstream_outside",
+                               "message": (f"{n_out} 座配电级变电所不在本图层任何220kV变电站的供电半径内 "
+                                           "(由区外上级电源供电, 不计入区内220kV负荷)")})
             fac_demand = fac_demand + np.bincount(up_idx, weights=fac_demand[np.flatnonzero(supply)[ok]],
                                                   minlength=n_fac)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -517,9 +523,11 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
             n_tr = np.full(n_fac, np.nan)
             firm = np.full(n_fac, np.nan)
             n1_ok = np.ones(n_fac, dtype=bool)
+        # precedence: an overload first, then a failed N-1 (a loss of supply on one transformer
+        # fault), then a high load
         alert = np.select(
-            [~live, util > 1.0, util > std.alert_high, ~n1_ok],
-            ["not_in_service", "overload", "high", "n1"], default="ok")
+            [~live, util > 1.0, ~n1_ok, util > std.alert_high],
+            ["not_in_service", "overload", "n1", "high"], default="ok")
         rows.append(pd.DataFrame({
             "kind": kind, "facility_id": ids, "name": layer["name"].astype(str).to_numpy(),
             "status": status, "voltage_kv": kv, "level": level if kind == "substation" else "plant",
@@ -549,7 +557,7 @@ def _alerts(b: pd.DataFrame, uns: dict, std: InfraStandards, kind: str) -> list[
         if r["alert"] == "overload":
             text = f"{r['name']} 超载: 需求 {r['demand']:,.0f} > 容量 {r['capacity']:,.0f} {r['unit']}"
         elif r["alert"] == "high":
-            text = f"{r['name']} 负载率 {r['utilisation']:.0%} (> {std.alert_high:.0%})"
+            text = f"{r['name']} 负载率 {r['utilisation']:.1%} (> {std.alert_high:.0%})"
         else:
             text = (f"{r['name']} 不满足N-1: 需求 {r['demand']:,.1f} > 单台主变退出后容量 "
                     f"{r['firm_capacity']:,.1f} {r['unit']}")

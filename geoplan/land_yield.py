@@ -109,6 +109,17 @@ class Evaluation:
                 "score", "class", "class_source", "t_reason", "substituted", "rank", "unit_n"]
         return self.firms[[c for c in dict.fromkeys(cols) if c in self.firms.columns]]
 
+    def to_payload(self) -> dict:
+        """What the project store keeps of an evaluation (kind ``evaluation``): the JSON summary,
+        firm and parcel results, aggregates, 低效用地 and compliance tables."""
+        import json
+
+        aggs = {k: v.drop(columns="geometry", errors="ignore") for k, v in self.aggregates.items()}
+        return {"summary": json.loads(json.dumps(summary(self), default=str)), "scheme": self.scheme,
+                "year": self.year, "tenant_rule": self.tenant_rule, "firms": self.firm_results(),
+                "parcels": self.parcel_results(), "aggregates": aggs, "low_efficiency": self.low_efficiency,
+                "compliance": self.compliance, "unscored": self.unscored}
+
     def parcel_results(self) -> gpd.GeoDataFrame:
         """The computed parcel columns with geometry (sums, 亩均 indicators, class, main user),
         without copies of the input attributes; join to the parcels by ``parcel_id`` for those."""

@@ -323,3 +323,49 @@ def _grouped_landuse(parcels, lang: str) -> list[tuple[str, str]]:
         lu = landuse.lookup(key)
         seen.setdefault(key, (lu.name(lang) if lu else label, col))
     return list(seen.values())
+
+
+#: Soft qualitative colours for categorical fills (catchments); no strong red or green, which
+#: the maps keep for alert states.
+CATEGORY_COLORS = [
+    "#8dd3c7",
+    "#bebada",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+    "#a6cee3",
+    "#cab2d6",
+    "#fdbf6f",
+    "#e5d8bd",
+    "#66c2a5",
+    "#b3cde3",
+    "#decbe4",
+    "#d8b365",
+    "#9ecae1",
+]
+
+
+def spread_colors(xy, palette: list[str] | None = None) -> list[str]:
+    """One colour per point such that points sharing a colour are as far apart as possible.
+
+    Greedy: each point (in order) takes the palette colour whose nearest earlier user is farthest
+    away (an unused colour first). Neighbouring catchments thus get different colours.
+    """
+    pal = list(palette or CATEGORY_COLORS)
+    pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+    n = len(pts)
+    if n == 0:
+        return []
+    d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    choice = np.full(n, -1, dtype=np.int64)
+    for i in range(n):  # n facilities (tens), not parcels
+        near = np.full(len(pal), np.inf)
+        done = np.flatnonzero(choice >= 0)
+        if len(done):
+            np.minimum.at(near, choice[done], d[i, done])
+        choice[i] = int(np.argmax(near))  # first inf (unused) colour, else the farthest reuse
+    return [pal[c] for c in choice]

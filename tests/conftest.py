@@ -64,6 +64,14 @@ _PG_STARTED: dict[str, str] = {}
 
 
 def pytest_configure(config):
+    # the app and CLI save to the project store: during tests that is a throwaway GeoPackage, never
+    # the developer's ~/.geoplan or a team database named in GEOPLAN_STORE (the app under e2e
+    # test inherits this environment)
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="geoplan_test_store_")
+    os.environ["GEOPLAN_PROJECTS_DIR"] = tmp
+    os.environ["GEOPLAN_STORE"] = str(Path(tmp) / "test_project.gpkg")
     if os.environ.get("GEOPLAN_TEST_PG_URL") or os.environ.get("GEOPLAN_SKIP_POSTGIS") == "1":
         return
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):

@@ -223,3 +223,111 @@ def test_drawn_polygon_is_added_to_the_scenario_yaml(sample_zone):
     )
     lon, lat = op["geometry"]["coordinates"][0][0]
     assert 121 < lon < 122 and 38.5 < lat < 39.5  # EPSG:4326 in the scenario file
+
+
+# --- 基础设施 page -------------------------------------------------------------------------------
+
+
+def _frame_with(at: AppTest, column: str):
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, (column, [list(d.value.columns) for d in at.dataframe])
+    return frames[0]
+
+
+def test_infra_page_sewage_balance_2035(sample_zone):
+    at = run_page("app_pages/infrastructure.py")
+    at.radio(key="in_phase_zh").set_value("2035").run()
+    at.radio(key="in_kind_zh").set_value("sewage_plants").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    df = _frame_with(at, "容量(m³/d)")
+    plants = sample_zone.layers["sewage_plants"]
+    assert len(df) == len(plants)
+    assert set(df["名称"]) == set(plants["name"].astype(str))
+    row = df[df["名称"] == "英歌石污水处理厂"]
+    assert len(row) == 1 and row["容量(m³/d)"].iloc[0] == 35000
+    assert {"需求(m³/d)", "负载率(%)", "余量(m³/d)", "预警"} <= set(df.columns)
+    # utilisation in % = demand / capacity
+    r = row.iloc[0]
+    assert r["负载率(%)"] == pytest.approx(100 * r["需求(m³/d)"] / 35000, abs=0.1)
+    assert any("污水处理厂" in w.value for w in at.warning)  # alert summary of this kind
+
+
+def test_infra_page_coverage_metrics_are_shares():
+    at = run_page("app_pages/infrastructure.py")
+    assert not at.exception, [e.value for e in at.exception]
+    vals = {m.label: m.value for m in at.metric}
+    for label in ("500米见园", "50米见绿", "幼儿园", "小学", "社区卫生服务"):
+        assert label in vals, (label, sorted(vals))
+        v = vals[label]
+        assert v.endswith("%"), v
+        assert 0.0 <= float(v.rstrip("%")) <= 100.0
+    gaps = _frame_with(at, "盲区片数")
+    assert len(gaps) == 5 and (gaps["盲区片数"] >= 0).all()
+    frame = _frame_with(at, "已建(km)")
+    assert {"旅顺南路", "中部通道"} <= set(frame["道路"])
+    assert any(m.label.startswith("六纵五横 完成度") for m in at.metric)
+
+
+def test_infra_page_widget_changes_reuse_cached_analyses(monkeypatch):
+    from geoplan import coverage
+    from geoplan import infrastructure as infra
+
+    calls = {"analyse": 0, "coverage": 0}
+
+    def counting(name, fn):
+        def wrapper(*a, **k):
+            calls[name] += 1
+            return fn(*a, **k)
+
+        return wrapper
+
+    monkeypatch.setattr(infra, "analyse", counting("analyse", infra.analyse))
+    monkeypatch.setattr(
+        coverage, "service_coverage", counting("coverage", coverage.service_coverage)
+    )
+    # a zone key of its own: this test's cache entries are fresh whatever ran before
+    at = run_page("app_pages/infrastructure.py", user_layer_versions={"cache_probe": "1"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == {"analyse": 1, "coverage": 1}
+    at.radio(key="in_kind_zh").set_value("sewage_plants").run()  # same phase: nothing recomputed
+    assert calls == {"analyse": 1, "coverage": 1}
+    at.radio(key="lang").set_value("en").run()  # language (and map) change: still nothing
+    assert calls == {"analyse": 1, "coverage": 1}
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="in_phase_en").value == "current"
+
+
+def test_infra_page_alerts_are_translated():
+    at = run_page("app_pages/infrastructure.py", lang="en")
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "overloaded: demand" in text  # the sample overloads substations today
+    assert "超载" not in text
+    assert any(m.label.startswith("In-service capacity") for m in at.metric)
+
+
+def test_infra_spread_colors_keeps_neighbours_apart():
+    from geoplan.viz import spread_colors
+
+    # two pairs of close points, far apart: with two colours each pair gets both
+    assert spread_colors([(0, 0), (1, 0), (100, 0), (101, 0)], ["a", "b"]) == ["a", "b", "a", "b"]
+    assert len(set(spread_colors([(i, 0) for i in range(5)], list("abcde")))) == 5
+    assert spread_colors([], ["a"]) == []
+
+
+def test_infra_page_dynamic_string_keys_exist(sample_zone):
+    """Keys the 基础设施 page builds from library values (alerts, facility status, standards)."""
+    from geoplan.coverage import REQUIRED_STANDARDS
+    from geoplan.i18n import STRINGS
+
+    statuses = set(sample_zone.layers["substations"]["status"]) | set(
+        sample_zone.layers["sewage_plants"]["status"]
+    )
+    wanted = (
+        [f"in_alert_{a}" for a in ("ok", "high", "overload", "n1", "not_in_service")]
+        + [f"in_fstatus_{s}" for s in statuses]
+        + [f"in_cov_{s}" for s in REQUIRED_STANDARDS]
+        + [f"in_alerts_{k}" for k in ("overload", "high", "n1", "unserved")]
+    )
+    assert not [k for k in wanted if k not in STRINGS]

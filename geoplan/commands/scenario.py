@@ -14,6 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = ssub.add_parser("run", help="run one scenario file (YAML)")
     r.add_argument("path", help="scenario YAML (see data/scenarios/)")
     r.add_argument("--out", help="folder or .gpkg for the results (written atomically)")
+    r.add_argument("--store", help="save the scenario and its results to this project store "
+                                   "(.gpkg, project name or postgresql:// URL) as a new version")
+    r.add_argument("--save-as", help="item name in the store (default: the scenario's name)")
+    r.add_argument("-m", "--message", default="", help="change note for the store's audit log")
     r.add_argument("--json", action="store_true", help="print JSON")
     r.set_defaults(func=run)
     c = ssub.add_parser("compare", help="run several scenarios and compare their KPIs (deltas against the first)")
@@ -41,7 +45,16 @@ def run(args: argparse.Namespace) -> int:
 
     res = run_scenario(args.path, progress=_progress(args))
     written = str(res.write(args.out)) if args.out else None
-    doc = res.summary() | {"output": written}
+    saved = None
+    if args.store:
+        from geoplan.store import open_store
+
+        store = open_store(args.store)
+        name = args.save_as or res.name
+        v = store.save("scenario", name, res.scenario.text, message=args.message)
+        store.save("result", name, res.store_payload(), message=args.message)
+        saved = {"store": store.label, "name": name, "version": v}
+    doc = res.summary() | {"output": written, "saved": saved}
     if args.json:
         dump_json(doc)
         return EXIT_OK
@@ -61,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         w(f"! {a['message']}\n")
     if written:
         w(f"结果 / results: {written}\n")
+    if saved:
+        w(f"已保存 / saved: {saved['name']} v{saved['version']} → {saved['store']}\n")
     return EXIT_OK
 
 

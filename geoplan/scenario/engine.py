@@ -15,6 +15,7 @@ against another.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import platform
 import time
@@ -83,6 +84,14 @@ class ScenarioResult:
             "provenance": self.provenance,
         }
 
+    def store_payload(self) -> dict:
+        """What the project store keeps of a run (kind ``result``): the JSON summary, the KPI
+        table, the facility balance, the changed parcels and the scenario's parcels."""
+        kpi = K.kpi_table({self.name: self.kpis}).reset_index(names="key").rename(columns={self.name: "value"})
+        bal = self.balance.copy()
+        return {"summary": json.loads(json.dumps(self.summary(), default=str)), "kpis": kpi, "balance": bal,
+                "changed_parcels": _plain(self.changed), "parcels": _plain(self.layers["parcels"])}
+
     def write(self, out: str | Path) -> Path:
         """Write the results atomically to a GeoPackage (a folder gets ``<name>.gpkg``)."""
         from geoplan.io import write_gpkg_atomic
@@ -126,8 +135,6 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _json(v: Any) -> str:
-    import json
-
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
@@ -157,6 +164,23 @@ def _evaluate(layers: dict, scheme: str, key: str | None = None):
         while len(_EVAL) > 8:
             _EVAL.popitem(last=False)
     return ev
+
+
+_SHARED: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def _shared(key: tuple, reusable: bool, make: Callable[[], Any]) -> Any:
+    """*make()*, remembered under *key* (the base zone's cache key and the phase) when the
+    scenario left the inputs as the base has them, so every scenario shares one computation."""
+    if not reusable:
+        return make()
+    if key in _SHARED:
+        _SHARED.move_to_end(key)
+        return _SHARED[key]
+    value = _SHARED[key] = make()
+    while len(_SHARED) > 24:
+        _SHARED.popitem(last=False)
+    return value
 
 
 def _content_key(layers: dict, scheme: str) -> str:
@@ -249,11 +273,20 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
     same = all(layers[k] is base_layers[k] for k in ("parcels", "firms"))
     ev = base_ev if same else _evaluate(layers, sc.scheme, _content_key(layers, sc.scheme))
     tell(0.75, "基础设施平衡 / infrastructure balance")
-    ires = infra.analyse(layers, sc.phase)
+    # analyses of layers the scenario left as they were are shared with the base (per phase)
+    untouched = {k for k, v in layers.items() if base_layers.get(k) is v}
+    infra_in = {"parcels", "roads", "substations", "sewage_plants"} | ({"catchments"} & set(layers))
+    ires = _shared(("infra", base_key, sc.phase), infra_in <= untouched, lambda: infra.analyse(layers, sc.phase))
     tell(0.85, "服务覆盖与管控 / coverage and constraints")
-    zone_geom = shapely.union_all(layers["zone"].geometry.to_numpy()) if "zone" in layers else None
-    viol = K.constraint_violations(layers["parcels"], layers.get("constraints"), sc.phase)
-    values = {**K.land_kpis(layers["parcels"], sc.phase, zone_geom), **K.economy_kpis(ev), **K.infra_kpis(ires),
+
+    def land_part():
+        zone_geom = shapely.union_all(layers["zone"].geometry.to_numpy()) if "zone" in layers else None
+        return (K.land_kpis(layers["parcels"], sc.phase, zone_geom),
+                K.constraint_violations(layers["parcels"], layers.get("constraints"), sc.phase))
+
+    land, viol = _shared(("land", base_key, sc.phase), {"parcels", "zone", "constraints"} & set(layers) <= untouched,
+                         land_part)
+    values = {**land, **K.economy_kpis(ev), **K.infra_kpis(ires),
               "constraint_violation_mu": float(viol["area_mu"].sum()) if len(viol) else 0.0}
     if "facilities" in layers:
         values["park_500m_share"] = 100.0 * K.park_coverage(layers, sc.phase)

@@ -100,16 +100,41 @@ def land_kpis(parcels: pd.DataFrame, phase: str, zone_geom: shapely.Geometry | N
     floor = np.where(dev, far * area, 0.0)
     out["floor_10k_m2"] = floor.sum() / 1e4
     out["population"] = float(np.round(floor[group == "residential"].sum() / FLOOR_PER_RESIDENT_M2))
-    if zone_geom is not None:
-        g = parcels.geometry.to_numpy()
+    out["expansion_mu"] = float(outside_m2(parcels, zone_geom)[dev].sum() / M2_PER_MU) if zone_geom is not None else 0.0
+    return {k: float(v) for k, v in out.items()}
+
+
+# Per-geometry memos: a scenario changes a few parcels, so the geometric tests of the others are
+# remembered by the parcel's WKB (and the zone's / constraints' content), not redone every run.
+_MEMO: OrderedDict[str, dict] = OrderedDict()
+
+
+def _memo(key: str) -> dict:
+    if key not in _MEMO:
+        _MEMO[key] = {}
+        while len(_MEMO) > 8:
+            _MEMO.popitem(last=False)
+    memo = _MEMO[key]
+    if len(memo) > 200_000:
+        memo.clear()
+    return memo
+
+
+def outside_m2(parcels: pd.DataFrame, zone_geom: shapely.Geometry) -> np.ndarray:
+    """Area of each parcel outside the zone boundary (m²)."""
+    wkb = shapely.to_wkb(parcels.geometry.to_numpy())
+    memo = _memo("outside:" + hashlib.blake2b(shapely.to_wkb(zone_geom), digest_size=16).hexdigest())
+    todo = [i for i, k in enumerate(wkb) if k not in memo]
+    if todo:
+        g = parcels.geometry.to_numpy()[todo]
         shapely.prepare(zone_geom)
         inside = shapely.covered_by(g, zone_geom)
-        part = ~inside & dev
-        out["expansion_mu"] = float(
-            (shapely.area(g[part]) - shapely.area(shapely.intersection(g[part], zone_geom))).sum() / M2_PER_MU)
-    else:
-        out["expansion_mu"] = 0.0
-    return {k: float(v) for k, v in out.items()}
+        out = np.zeros(len(todo))
+        part = ~inside
+        out[part] = shapely.area(g[part]) - shapely.area(shapely.intersection(g[part], zone_geom))
+        for i, v in zip(todo, out, strict=True):
+            memo[wkb[i]] = float(v)
+    return np.array([memo[k] for k in wkb])
 
 
 def economy_kpis(ev) -> dict[str, float]:
@@ -154,17 +179,30 @@ def constraint_violations(parcels: pd.DataFrame, constraints: pd.DataFrame | Non
     cols = ["parcel_id", "constraint_id", "constraint", "kind", "area_mu"]
     if constraints is None or constraints.empty:
         return pd.DataFrame(columns=cols)
-    hard = constraints[constraints["hard"].astype(bool).to_numpy()]
+    hard = constraints[constraints["hard"].astype(bool).to_numpy()].reset_index(drop=True)
     dev = parcels[developed_mask(parcels, phase)]
     if hard.empty or dev.empty:
         return pd.DataFrame(columns=cols)
-    pi, ci = hard.sindex.query(dev.geometry.to_numpy(), predicate="intersects")
-    if not len(pi):
+    memo = _memo("hard:" + infra.geometry_digest(hard, "constraint_id"))
+    g = dev.geometry.to_numpy()
+    wkb = shapely.to_wkb(g)
+    todo = [i for i, k in enumerate(wkb) if k not in memo]
+    if todo:
+        pi, ci = hard.sindex.query(g[todo], predicate="intersects")
+        a = shapely.area(shapely.intersection(g[todo][pi], hard.geometry.to_numpy()[ci])) if len(pi) else []
+        hits: dict[int, list] = {}
+        for p_, c_, a_ in zip(pi, ci, a, strict=True):
+            if a_ > 0.01 * M2_PER_MU:
+                hits.setdefault(int(p_), []).append((int(c_), float(a_)))
+        for j, i in enumerate(todo):
+            memo[wkb[i]] = hits.get(j, [])
+    rows = [(i, c, a) for i, k in enumerate(wkb) for c, a in memo[k]]
+    if not rows:
         return pd.DataFrame(columns=cols)
-    a = shapely.area(shapely.intersection(dev.geometry.to_numpy()[pi], hard.geometry.to_numpy()[ci])) / M2_PER_MU
-    out = pd.DataFrame({"parcel_id": dev["parcel_id"].to_numpy()[pi], "constraint_id": hard["constraint_id"].to_numpy()[ci],
-                        "constraint": hard["name"].to_numpy()[ci], "kind": hard["kind"].to_numpy()[ci], "area_mu": a})
-    return out[out["area_mu"] > 0.01].reset_index(drop=True)
+    ri, rc, ra = (np.array(x) for x in zip(*rows, strict=True))
+    return pd.DataFrame({"parcel_id": dev["parcel_id"].to_numpy()[ri], "constraint_id": hard["constraint_id"].to_numpy()[rc],
+                         "constraint": hard["name"].to_numpy()[rc], "kind": hard["kind"].to_numpy()[rc],
+                         "area_mu": ra / M2_PER_MU})
 
 
 # --- park coverage, cached by the content of its inputs ---------------------------------------
