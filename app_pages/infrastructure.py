@@ -365,8 +365,6 @@ def _kpis(res, kind: str) -> None:
 
 
 def _chart(res, kind: str, lang: str) -> None:
-    import altair as alt
-
     b = res.facilities(KINDS[kind])
     b = b[b["in_service"] & b["utilisation"].notna()].copy()
     st.caption(T("in_chart_util"))
@@ -375,42 +373,36 @@ def _chart(res, kind: str, lang: str) -> None:
         return
     b["util"] = (b["utilisation"] * 100).round(1)
     b["alert_label"] = [C.tl(lang, f"in_alert_{a}") for a in b["alert"]]
+    b["demand"] = b["demand"].round(1)
+    b["capacity"] = b["capacity"].round(1)
     present = [a for a in ALERTS if a in set(b["alert"])]
     col = T("in_col_util")
-    bars = (
-        alt.Chart(b)
-        .mark_bar()
-        .encode(
-            x=alt.X("util:Q", title=col),
-            y=alt.Y(
-                "name:N",
-                sort="-x",
-                title=None,
-                axis=alt.Axis(labelLimit=200, labelFontSize=10, labelOverlap=False),
-            ),
-            color=alt.Color(
-                "alert_label:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=[C.tl(lang, f"in_alert_{a}") for a in present],
-                    range=[ALERT_COLORS[a] for a in present],
-                ),
-                legend=alt.Legend(orient="bottom", columns=2),
-            ),
-            tooltip=[
-                alt.Tooltip("name:N", title=T("name")),
-                alt.Tooltip("util:Q", title=col),
-                alt.Tooltip("demand:Q", title=T("in_col_demand", unit=UNITS[kind]), format=",.1f"),
-                alt.Tooltip(
-                    "capacity:Q", title=T("in_col_capacity", unit=UNITS[kind]), format=",.1f"
-                ),
-            ],
-        )
-    )
-    lines = pd.DataFrame({"x": [res.standards.alert_high * 100, 100.0]})
-    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
-    chart = (bars + rules).properties(height=alt.Step(15) if len(b) > 12 else 240)
-    st.altair_chart(chart, width="stretch")
+    data = b[["name", "util", "alert_label", "demand", "capacity"]].to_dict("records")
+    rules = [{"x": res.standards.alert_high * 100}, {"x": 100.0}]
+    spec = {  # a plain Vega-Lite spec: no Altair schema validation on every rerun
+        "height": 15 * len(b) if len(b) > 12 else 240,
+        "layer": [
+            {"data": {"values": data}, "mark": "bar", "encoding": {
+                "x": {"field": "util", "type": "quantitative", "title": col},
+                "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None,
+                      "axis": {"labelLimit": 200, "labelFontSize": 10, "labelOverlap": False}},
+                "color": {"field": "alert_label", "type": "nominal", "title": None,
+                          "scale": {"domain": [C.tl(lang, f"in_alert_{a}") for a in present],
+                                    "range": [ALERT_COLORS[a] for a in present]},
+                          "legend": {"orient": "bottom", "columns": 2}},
+                "tooltip": [
+                    {"field": "name", "type": "nominal", "title": T("name")},
+                    {"field": "util", "type": "quantitative", "title": col},
+                    {"field": "demand", "type": "quantitative", "title": T("in_col_demand", unit=UNITS[kind]),
+                     "format": ",.1f"},
+                    {"field": "capacity", "type": "quantitative",
+                     "title": T("in_col_capacity", unit=UNITS[kind]), "format": ",.1f"},
+                ]}},
+            {"data": {"values": rules}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
+             "encoding": {"x": {"field": "x", "type": "quantitative"}}},
+        ],
+    }
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def _balance_table(res, kind: str, lang: str) -> None:
@@ -536,6 +528,11 @@ def _alerts(res, kind: str, lang: str) -> None:
         st.caption(text(a))
 
 
+def _num(formats: dict[str, str]) -> dict:
+    """Number formats for st.dataframe (column_config renders far faster than a pandas Styler)."""
+    return {c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}
+
+
 def _frame_section(zone, key: tuple, lang: str) -> None:
     st.subheader(T("in_frame"))
     got = _try(lambda: _frame(zone, key))
@@ -556,8 +553,8 @@ def _frame_section(zone, key: tuple, lang: str) -> None:
             T("in_col_completion"): (table["completion"] * 100).round(0),
         }
     )
-    fmt = {c: "{:.1f}" for c in df.columns[2:5]} | {df.columns[5]: "{:.0f}"}
-    st.dataframe(df.style.format(fmt), hide_index=True, width="stretch", height=38 + 35 * len(df))
+    st.dataframe(df, hide_index=True, width="stretch", height=38 + 35 * len(df),
+                 column_config=_num({c: "%.1f" for c in df.columns[2:5]} | {df.columns[5]: "%.0f"}))
 
 
 def _access_section(zone, key: tuple, phase: str) -> None:
@@ -585,8 +582,8 @@ def _access_section(zone, key: tuple, phase: str) -> None:
             "—" if med is None else f"{med:,.0f} m",
             help=T("in_col_median"),
         )
-    fmt = {df.columns[1]: "{:.1f}", df.columns[2]: "{:.1f}"}
-    st.dataframe(df.style.format(fmt, na_rep="—"), hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config=_num({df.columns[1]: "%.1f", df.columns[2]: "%.1f"}))
     st.caption(T("in_access_note", phase=T(f"phase_{phase}")))
 
 
@@ -629,8 +626,8 @@ def _coverage_section(cov) -> None:
             T("in_col_uncovered"): ((1 - shares) * 100).round(1).to_numpy(),
         }
     )
-    fmt = {df.columns[3]: "{:,.1f}", df.columns[4]: "{:,.1f}", df.columns[5]: "{:.1f}"}
-    st.dataframe(df.style.format(fmt, na_rep="—"), hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config=_num({df.columns[3]: "%.1f", df.columns[4]: "%.1f", df.columns[5]: "%.1f"}))
     if not len(cov.gaps):
         st.caption(T("in_gaps_none"))
 

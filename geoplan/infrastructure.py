@@ -315,8 +315,9 @@ def assign_catchments(
 ) -> pd.DataFrame:
     """Assign each parcel to a facility (row position in *facilities*).
 
-    Columns: ``facility`` (position, -1 if none), ``distance_m`` (network distance, or straight
-    line where the parcel or facility has no road within *max_access_m*), ``method`` (categorical:
+    Columns: ``facility`` (position, -1 if none), ``distance_m`` (network distance; where the
+    parcel or facility has no road within *max_access_m*, the straight line from the parcel's
+    boundary to the facility nearest its centre), ``method`` (categorical:
     ``polygon`` | ``network`` | ``straight_line`` | ``beyond_radius`` | ``none``) and ``served``
     (False beyond *radius_m* or with no facility at all). Pass *parcels_att* (see
     :func:`attach_cached`) to skip attaching the parcels: the rest is one Dijkstra and a gather.
@@ -352,12 +353,16 @@ def assign_catchments(
             got = s >= 0
             fac[idx[got]], dist[idx[got]], code[idx[got]] = s[got], d[got], 2
         miss = np.flatnonzero(todo & (fac < 0))
-        if len(miss):  # no road reaches: straight line to the nearest facility
-            (qi, qj), qd = facilities.sindex.nearest(parcels.geometry.values[miss], return_distance=True,
-                                                     return_all=False)
-            fac[miss[qi]], dist[miss[qi]], code[miss[qi]] = qj, qd, 3
-    served = (fac >= 0) & ((code == 1) | (dist <= radius_m))
-    code[(fac >= 0) & ~served] = 4
+        if len(miss):  # no road reaches: straight line to the facility nearest the parcel's centre
+            fg = np.asarray(facilities.geometry.values)
+            pg = np.asarray(parcels.geometry.values[miss])
+            qi, qj = shapely.STRtree(fg).query_nearest(shapely.centroid(pg), all_matches=False)
+            fac[miss[qi]], code[miss[qi]] = qj, 3
+            dist[miss[qi]] = shapely.distance(pg[qi], fg[qj])  # from the parcel's boundary
+    served = fac >= 0
+    if np.isfinite(radius_m):
+        served &= (code == 1) | (dist <= radius_m)
+        code[(fac >= 0) & ~served] = 4
     method = pd.Categorical.from_codes(code, dtype=_METHOD_DTYPE, validate=False)
     out = pd.DataFrame({"facility": fac, "distance_m": dist, "method": method, "served": served}, copy=False)
     if not isinstance(parcels.index, pd.RangeIndex) or parcels.index.start != 0 or parcels.index.step != 1:

@@ -195,6 +195,7 @@ window.geoplanCompact = window.geoplanCompact || function (data, group, renderer
 """
 
 
+@lru_cache(maxsize=1)
 def _make_layer_class():
     from folium.map import Layer
     from jinja2 import Template
@@ -220,7 +221,31 @@ def _make_layer_class():
             self._name = "CompactLayer"
             self.payload = payload
 
+        def render(self, **kwargs):
+            # branca's MacroElement.render wraps the rendered script in a new Element, which
+            # compiles it as a Jinja template — megabytes of payload lexed on every map render.
+            # The script is final text: add it as is. (The template adds the layer to its map.)
+            script = self._template.module.__dict__["script"](self, kwargs)
+            self.get_root().script.add_child(_raw_element_class()(script), name=self.get_name())
+
     return CompactLayer
+
+
+@lru_cache(maxsize=1)
+def _raw_element_class():
+    from branca.element import Element
+
+    class RawElement(Element):
+        """Already-rendered text (no template to compile)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self._text = text
+
+        def render(self, **kwargs):
+            return self._text
+
+    return RawElement
 
 
 def compact_payload(

@@ -152,10 +152,12 @@ class RoadNetwork:
         w_u = sa.access_m[good] + sa.along_m[good]
         w_v = sa.access_m[good] + (el[se] - sa.along_m[good])
         base = self.graph
-        indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, k + 1)])
-        indices = np.concatenate([base.indices, np.column_stack([eu[se], ev[se]]).ravel()])
+        # keep the base graph's index dtypes: a mixed int32/int64 graph would be converted (copied)
+        # by csgraph on every call
+        indptr = np.concatenate([base.indptr, (base.indptr[-1] + 2 * np.arange(1, k + 1)).astype(base.indptr.dtype)])
+        indices = np.concatenate([base.indices, np.column_stack([eu[se], ev[se]]).ravel().astype(base.indices.dtype)])
         data = np.concatenate([base.data, np.maximum(np.column_stack([w_u, w_v]).ravel(), _MIN_W)])
-        aug = csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+        aug = csr_matrix((data, indices, indptr), shape=(n + k, n + k), copy=False)
         dist, _, origin = dijkstra(aug, indices=np.arange(n, n + k), min_only=True,
                                    return_predecessors=True, limit=limit)
         src = np.where(origin >= n, good[np.clip(origin - n, 0, k - 1)], -1)
@@ -197,9 +199,13 @@ class RoadNetwork:
                     d[tgt[better]] = direct[better]
                     s[tgt[better]] = kk[better]
         d += ta.access_m
-        bad = ~np.isfinite(d) | (d > limit) | (s < 0)
-        d[bad] = np.inf
-        s[bad] = -1
+        bad = ~np.isfinite(d)
+        if np.isfinite(limit):
+            bad |= d > limit
+        bad |= s < 0
+        if bad.any():
+            d[bad] = np.inf
+            s[bad] = -1
         return d, s
 
     @property

@@ -5,10 +5,11 @@ The zone's plans list only the facilities they build or expand (七贤岭/龙王
 anywhere public. Without them the sample's 现状 balance would load a whole plate onto one plan
 station. This script adds schematic existing facilities (``facility_id`` SSX…/WWX…, status
 ``existing``, names ending in 示意补全) until the current phase's demand fits at about
-``TARGET`` utilisation, greedily:
+the kind's target utilisation (substations 65 %, under the N-1 firm capacity of three
+transformers; sewage plants 75 %), greedily:
 
 1. run :func:`geoplan.infrastructure.analyse` for the current phase;
-2. take the facility with the largest demand above ``TARGET`` × capacity (or the unserved
+2. take the facility with the largest demand above target × capacity (or the unserved
    parcels), split its catchment in two by demand-weighted k-means, and put a new facility on the
    counted parcel nearest the centre of the half farther from it;
 3. repeat until the excess is below half a unit.
@@ -37,7 +38,6 @@ from geoplan import infrastructure as infra  # noqa: E402
 from geoplan.io import write_geojson_atomic  # noqa: E402
 from geoplan.zone import load_zone  # noqa: E402
 
-TARGET = 0.75
 STOP = 0.25
 MAX_ADDED = 40
 SOURCE = "GeoPlan示意补全 (tools/complete_sample_facilities.py)"
@@ -46,14 +46,17 @@ SPEC = {
         "layer": "substations", "prefix": "SSX", "unit": 150.0, "cap": "capacity_mva",
         "name": "现状66kV变电所{n:02d}(示意补全)",
         "extra": {"voltage_kv": 66.0, "transformers": 3, "plan_period": "现状"},
+        # below the N-1 firm capacity of 3 transformers (2/3): existing stations are N-1 secure
+        "target": 0.65,
         "phases": ("current", "2025", "2035"),
         "assumption": ("规划文本只列新建/扩建变电所; 现状供电站点未公开, 按样例现状负荷在负荷中心补齐 "
-                       "(3×50 MVA, 目标负载率75%); 非真实设施, 位置与容量均为假设"),
+                       "(3×50 MVA, 目标负载率65%, 满足N-1); 非真实设施, 位置与容量均为假设"),
     },
     "sewage_plant": {
         "layer": "sewage_plants", "prefix": "WWX", "unit": 30000.0, "cap": "capacity_m3d",
         "name": "现状污水处理厂{n:02d}(示意补全)",
         "extra": {"plan_period": "现状"},
+        "target": 0.75,
         # sewage: completed against the 2035 network of plan plants, so areas whose plan plant is
         # not built yet stay unserved in 现状/2025 (as the plans describe) instead of being covered
         "phases": ("2035",),
@@ -89,7 +92,7 @@ def complete(kind: str, zone) -> gpd.GeoDataFrame:
             meth = res.parcels[f"{col}_method"].to_numpy()
             demand = res.parcels[dcol].to_numpy()
             counted = res.parcels["counted"].to_numpy()
-            excess = np.maximum(bal["demand"] - TARGET * bal["capacity"], 0.0).where(bal["in_service"], 0.0)
+            excess = np.maximum(bal["demand"] - s["target"] * bal["capacity"], 0.0).where(bal["in_service"], 0.0)
             unserved = counted & (meth == "beyond_radius")
             cands = [(float(demand[unserved].sum()), unserved, None)]
             if len(excess):
