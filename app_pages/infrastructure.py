@@ -447,54 +447,6 @@ def _balance_table(res, kind: str, lang: str) -> None:
         st.caption(T("in_schematic_note"))
 
 
-def _en_message(a: dict, res) -> str:
-    """English text of a library alert (the library's messages are Chinese)."""
-    b = res.balance
-    row = b[(b["kind"] == a["kind"]) & (b["facility_id"] == a.get("facility_id"))]
-    r = row.iloc[0] if len(row) else None
-    uns = res.unserved[res.unserved["kind"] == a["kind"]]
-    u = uns.iloc[0] if len(uns) else None
-    kind = a["alert"]
-    if kind == "overload" and r is not None:
-        return C.tl(
-            "en",
-            "in_msg_overload",
-            name=r["name"],
-            demand=f"{r['demand']:,.0f}",
-            capacity=f"{r['capacity']:,.0f}",
-            unit=r["unit"],
-        )
-    if kind == "high" and r is not None:
-        return C.tl(
-            "en",
-            "in_msg_high",
-            name=r["name"],
-            util=f"{r['utilisation']:.0%}",
-            limit=f"{res.standards.alert_high:.0%}",
-        )
-    if kind == "n1" and r is not None:
-        return C.tl(
-            "en",
-            "in_msg_n1",
-            name=r["name"],
-            demand=f"{r['demand']:,.1f}",
-            firm=f"{r['firm_capacity']:,.1f}",
-            unit=r["unit"],
-        )
-    if kind == "unserved" and u is not None:
-        return C.tl(
-            "en",
-            "in_msg_unserved",
-            parcels=int(u["parcels"]),
-            mu=f"{u['area_mu']:,.0f}",
-            demand=f"{u['demand']:,.0f}",
-            unit=u["unit"],
-        )
-    if kind == "straight_line" and u is not None:
-        return C.tl("en", "in_msg_straight", n=int(u["straight_line"]))
-    return str(a.get("message", ""))
-
-
 def _md_escape(text: str) -> str:
     for ch in "\\`*_[]<>#|~$":
         text = text.replace(ch, "\\" + ch)
@@ -508,7 +460,7 @@ def _alerts(res, kind: str, lang: str) -> None:
     info = [a for a in rows if a.get("severity") not in ("error", "warning")]
 
     def text(a: dict) -> str:
-        return _en_message(a, res) if lang == "en" else str(a.get("message", ""))
+        return str(a.get("message_en" if lang == "en" else "message") or a.get("message", ""))
 
     if not serious:
         st.success(T("in_alerts_none"))

@@ -42,9 +42,9 @@ import shapely
 
 from geoplan import settings
 from geoplan.config import Checker as _Checker
-from geoplan.config import yaml_lines as _yaml_lines
+from geoplan.config import read_yaml
 from geoplan.crs import check_same_crs
-from geoplan.errors import CRSError, GeoplanError, SchemaError
+from geoplan.errors import CRSError, GeoplanError
 
 logger = logging.getLogger(__name__)
 
@@ -104,22 +104,8 @@ def load_standards(path: str | os.PathLike | Mapping | None = None) -> dict:
     """
     if isinstance(path, Mapping):
         return _parse(copy.deepcopy(dict(path)), "<coverage standards>", {})
-    import yaml
-
-    p = Path(path) if path is not None else DEFAULT_STANDARDS
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"{p}: cannot read the coverage standards ({exc})"
-        raise SchemaError(msg) from exc
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f": line {mark.line + 1}" if mark else ""
-        msg = f"{p.name}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        raise SchemaError(msg) from exc
-    return _parse(doc, p.name, _yaml_lines(text))
+    doc, lines, source = read_yaml(Path(path) if path is not None else DEFAULT_STANDARDS, "coverage standards")
+    return _parse(doc, source, lines)
 
 
 def _positive(

@@ -185,23 +185,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in_alerts_n1": ("不满足N-1 {n} 座", "{n} failing N-1"),
     "in_alerts_unserved": ("部分地块未覆盖", "some parcels unserved"),
     "in_list_sep": ("，", ", "),
-    "in_msg_overload": (
-        "{name} 超载: 需求 {demand} > 容量 {capacity} {unit}",
-        "{name} overloaded: demand {demand} > capacity {capacity} {unit}",
-    ),
-    "in_msg_high": ("{name} 负载率 {util} (> {limit})", "{name} utilisation {util} (> {limit})"),
-    "in_msg_n1": (
-        "{name} 不满足N-1: 需求 {demand} > 单台主变退出后容量 {firm} {unit}",
-        "{name} fails N-1: demand {demand} > capacity with one transformer out {firm} {unit}",
-    ),
-    "in_msg_unserved": (
-        "{parcels} 个地块 ({mu} 亩, {demand} {unit}) 不在任何在运设施的服务半径内",
-        "{parcels} parcel(s) ({mu} mu, {demand} {unit}) beyond the supply radius of every in-service facility",
-    ),
-    "in_msg_straight": (
-        "{n} 个地块无道路可达，按直线距离分配",
-        "{n} parcel(s) have no road access and are assigned by straight-line distance",
-    ),
     "in_frame": ("六纵五横 骨架路网", "六纵五横 arterial frame"),
     "in_frame_completion": ("六纵五横 完成度（已建/规划）", "Frame completion (built / planned)"),
     "in_frame_ns": ("六纵", "N–S"),

@@ -513,7 +513,9 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
                 alerts.append({"severity": "info", "kind": kind, "facility_id": None, "name": None,
                                "alert": "upstream_outside",
                                "message": (f"{n_out} 座配电级变电所不在本图层任何220kV变电站的供电半径内 "
-                                           "(由区外上级电源供电, 不计入区内220kV负荷)")})
+                                           "(由区外上级电源供电, 不计入区内220kV负荷)"),
+                               "message_en": (f"{n_out} distribution substations are beyond the radius of every "
+                                              "220 kV station in the layer (fed from outside the zone)")})
             fac_demand = fac_demand + np.bincount(up_idx, weights=fac_demand[np.flatnonzero(supply)[ok]],
                                                   minlength=n_fac)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -555,26 +557,34 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
 
 
 def _alerts(b: pd.DataFrame, uns: dict, std: InfraStandards, kind: str) -> list[dict]:
+    """Alerts with a Chinese ``message`` and an English ``message_en``."""
     out = []
-    label = {"substation": "变电所", "sewage_plant": "污水处理厂"}[kind]
+    zh, en = {"substation": ("变电所", "substation"), "sewage_plant": ("污水处理厂", "sewage plant")}[kind]
     for r in b[b["alert"].isin(["overload", "high", "n1"])].to_dict("records"):
-        sev = "error" if r["alert"] == "overload" else "warning"
+        n, u = r["name"], r["unit"]
         if r["alert"] == "overload":
-            text = f"{r['name']} 超载: 需求 {r['demand']:,.0f} > 容量 {r['capacity']:,.0f} {r['unit']}"
+            text = f"{n} 超载: 需求 {r['demand']:,.0f} > 容量 {r['capacity']:,.0f} {u}"
+            text_en = f"{n} overloaded: demand {r['demand']:,.0f} > capacity {r['capacity']:,.0f} {u}"
         elif r["alert"] == "high":
-            text = f"{r['name']} 负载率 {r['utilisation']:.1%} (> {std.alert_high:.0%})"
+            text = f"{n} 负载率 {r['utilisation']:.1%} (> {std.alert_high:.0%})"
+            text_en = f"{n} utilisation {r['utilisation']:.1%} (> {std.alert_high:.0%})"
         else:
-            text = (f"{r['name']} 不满足N-1: 需求 {r['demand']:,.1f} > 单台主变退出后容量 "
-                    f"{r['firm_capacity']:,.1f} {r['unit']}")
-        out.append({"severity": sev, "kind": kind, "facility_id": r["facility_id"], "name": r["name"],
-                    "alert": r["alert"], "message": text})
+            text = f"{n} 不满足N-1: 需求 {r['demand']:,.1f} > 单台主变退出后容量 {r['firm_capacity']:,.1f} {u}"
+            text_en = (f"{n} fails N-1: demand {r['demand']:,.1f} > capacity with one transformer out "
+                       f"{r['firm_capacity']:,.1f} {u}")
+        out.append({"severity": "error" if r["alert"] == "overload" else "warning", "kind": kind,
+                    "facility_id": r["facility_id"], "name": n, "alert": r["alert"], "message": text,
+                    "message_en": text_en})
     if uns["parcels"]:
         out.append({"severity": "warning", "kind": kind, "facility_id": None, "name": None, "alert": "unserved",
                     "message": (f"{uns['parcels']} 个地块 ({uns['area_mu']:,.0f} 亩, {uns['demand']:,.0f} "
-                                f"{uns['unit']}) 不在任何在运{label}的服务半径内")})
+                                f"{uns['unit']}) 不在任何在运{zh}的服务半径内"),
+                    "message_en": (f"{uns['parcels']} parcels ({uns['area_mu']:,.0f} mu, {uns['demand']:,.0f} "
+                                   f"{uns['unit']}) are beyond the supply radius of every {en} in service")})
     if uns["straight_line"]:
         out.append({"severity": "info", "kind": kind, "facility_id": None, "name": None, "alert": "straight_line",
-                    "message": f"{uns['straight_line']} 个地块无道路可达, 按直线距离分配{label}"})
+                    "message": f"{uns['straight_line']} 个地块无道路可达, 按直线距离分配{zh}",
+                    "message_en": f"{uns['straight_line']} parcels have no road access: {en} assigned by straight line"})
     return out
 
 

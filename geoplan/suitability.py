@@ -40,8 +40,8 @@ import pandas as pd
 import shapely
 
 from geoplan import io_raster as rio
-from geoplan.config import Checker, yaml_lines
-from geoplan.errors import CRSError, GeoplanError, SchemaError
+from geoplan.config import Checker, read_yaml
+from geoplan.errors import CRSError, GeoplanError
 from geoplan.settings import M2_PER_MU, STANDARDS_DIR
 
 logger = logging.getLogger(__name__)
@@ -197,22 +197,8 @@ def load_config(
 
 @lru_cache(maxsize=8)
 def _load_config_file(path: str, _mtime: int) -> SuitabilityConfig:
-    import yaml
-
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"{p}: cannot read the weights file ({exc})"
-        raise SchemaError(msg) from exc
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f": line {mark.line + 1}" if mark else ""
-        msg = f"{p.name}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        raise SchemaError(msg) from exc
-    return _parse_config(doc, p.name, yaml_lines(text))
+    doc, lines, source = read_yaml(path, "weights file")
+    return _parse_config(doc, source, lines)
 
 
 def _parse_config(doc: object, source: str, lines: dict[tuple, int]) -> SuitabilityConfig:
