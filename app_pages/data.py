@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import _common as C
 from geoplan.catalog import LAYER_TYPES
+from geoplan.i18n import STRINGS
 
 T = C.T
 SUFFIXES = ["gpkg", "geojson", "json", "zip", "parquet", "geoparquet"]
@@ -97,7 +98,9 @@ def _store_section() -> None:
     st.caption(T("store_open_scenario_hint"))
     table = pd.DataFrame(items)
     table["kind"] = table["kind"].map(lambda k: T(f"kind_{k}"))
-    st.dataframe(table.drop(columns=[c for c in ("rows",) if c in table]), hide_index=True, width="stretch")
+    table = table.drop(columns=[c for c in ("rows",) if c in table])
+    st.dataframe(table.rename(columns={c: T(f"store_col_{c}") for c in table.columns if f"store_col_{c}" in STRINGS}),
+                 hide_index=True, width="stretch")
     labels = {f"{T('kind_' + it['kind'])} · {it['name']}": it for it in items}
     pick = st.selectbox(T("store_open"), list(labels), key="da_store_pick")
     it = labels[pick]

@@ -115,20 +115,25 @@ def _editor(col) -> tuple[str, str, dict]:
 def _run(text: str, compare_with: list[str], zone_arg) -> None:
     from geoplan import scenario as S
 
-    status = st.status(T("running"), expanded=True)
-    bar = status.progress(0.0)
     examples = _examples()
-    mine = S.parse_scenario(text, source=T("scenario_edit"), folder=settings.SCENARIOS_DIR)
-    jobs = [S.parse_scenario(examples[n], source=n, folder=settings.SCENARIOS_DIR) for n in compare_with
-            if examples.get(n, "").strip() != text.strip()]  # the edited text itself runs once, last
-    jobs.append(mine)
     results = []
-    for i, sc in enumerate(jobs):
-        def tell(f: float, msg: str, i=i, name=sc.name) -> None:
-            bar.progress(min((i + f) / len(jobs), 1.0), text=f"{name}: {msg}")
+    with st.status(T("running"), expanded=True) as status:
+        try:
+            mine = S.parse_scenario(text, source=T("scenario_edit"), folder=settings.SCENARIOS_DIR)
+            jobs = [S.parse_scenario(examples[n], source=n, folder=settings.SCENARIOS_DIR) for n in compare_with
+                    if examples.get(n, "").strip() != text.strip()]  # the edited text runs once, last
+            jobs.append(mine)
+            bar = st.progress(0.0)
+            for i, sc in enumerate(jobs):
+                def tell(f: float, msg: str, i=i, name=sc.name) -> None:
+                    bar.progress(min((i + f) / len(jobs), 1.0), text=f"{name}: {msg}")
 
-        results.append(S.run_scenario(sc, zone_arg, progress=tell))
-    status.update(label=T("run_done", n=len(results)), state="complete", expanded=False)
+                results.append(S.run_scenario(sc, zone_arg, progress=tell))
+        except Exception:
+            status.update(label=T("run_failed"), state="error", expanded=False)
+            st.session_state.pop("sc_results", None)
+            raise
+        status.update(label=T("run_done", n=len(results)), state="complete", expanded=False)
     st.session_state["sc_results"] = results
 
 
@@ -191,7 +196,7 @@ def _alerts(res) -> None:
     if errors:
         with st.expander(T("alerts_n", n=len(errors), total=len(res.alerts)), expanded=False):
             for a in errors:
-                st.markdown(f"- {a['message']}")
+                st.markdown(f"- {a.get('message_en' if C.lang() == 'en' else 'message') or a['message']}")
 
 
 def _diff_map(res, base_name: str, lang: str, basemap: str):

@@ -331,3 +331,13 @@ def test_infra_page_dynamic_string_keys_exist(sample_zone):
         + [f"in_alerts_{k}" for k in ("overload", "high", "n1", "unserved")]
     )
     assert not [k for k in wanted if k not in STRINGS]
+
+
+def test_broken_scenario_shows_the_line_and_field_not_a_traceback():
+    at = run_page("app_pages/scenario.py")
+    key = at.text_area[0].key
+    at.text_area(key=key).set_value("name: 坏情景\noperations:\n  - op: raise_far\n    parcels: [NOPE-1]\n    far: 2\n").run()
+    at.button(key="sc_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    msg = " ".join(e.value for e in at.error)
+    assert "line 4" in msg and "operations.0.parcels" in msg and "NOPE-1" in msg

@@ -295,12 +295,15 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
     if len(viol):
         for name, a in viol.groupby("constraint")["area_mu"].sum().items():
             alerts.append({"severity": "error", "kind": "constraint", "facility_id": None, "name": name,
-                           "alert": "constraint", "message": f"开发用地占用刚性管控区 {name}: {a:,.1f} 亩"})
+                           "alert": "constraint", "message": f"开发用地占用刚性管控区 {name}: {a:,.1f} 亩",
+                           "message_en": f"development inside the hard constraint {name}: {a:,.1f} mu"})
     for u in state.unplaced:
         alerts.append({"severity": "warning", "kind": "allocation", "facility_id": None, "name": u["industry"],
                        "alert": "unplaced", "message": f"{u['industry']} 需求 {u['demand_mu']:,.0f} 亩中 "
                                                         f"{u['unplaced_mu']:,.0f} 亩未能落地: "
-                                                        + "; ".join(r["label"] for r in u["reasons"])})
+                                                        + "; ".join(r["label"] for r in u["reasons"]),
+                       "message_en": f"{u['industry']}: {u['unplaced_mu']:,.0f} of {u['demand_mu']:,.0f} mu "
+                                     "could not be placed"})
     changed = diff_layer(base_layers, layers, notes=state.changes)
     prov = {
         "scenario": sc.name, "scenario_source": sc.source, "scenario_sha256": sc.digest,

@@ -132,6 +132,7 @@ def outside_m2(parcels: pd.DataFrame, zone_geom: shapely.Geometry) -> np.ndarray
         out = np.zeros(len(todo))
         part = ~inside
         out[part] = shapely.area(g[part]) - shapely.area(shapely.intersection(g[part], zone_geom))
+        out[out < 1.0] = 0.0  # below 1 m²: floating-point residue of the overlay, not land
         for i, v in zip(todo, out, strict=True):
             memo[wkb[i]] = float(v)
     return np.array([memo[k] for k in wkb])
