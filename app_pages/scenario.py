@@ -10,6 +10,8 @@ import streamlit as st
 
 from app_pages import _common as C
 from geoplan import landuse, settings
+from geoplan.scenario.ops import is_economic
+from geoplan.scenario.spec import INDUSTRIES
 
 T = C.T
 EXPANSION_USES = ["100101", "100102", "0802", "0902", "0701", "1401"]
@@ -55,7 +57,7 @@ def _drawn_polygon(out: dict, basemap: str):
     return gcrs.to_working(gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326"))
 
 
-def _append_add_land(ykey: str, drawn, use: str, far: float) -> None:
+def _append_add_land(ykey: str, drawn, use: str, far: float, industry: str) -> None:
     """Append the drawn polygon as an ``add_land`` operation (EPSG:4326 GeoJSON) to the YAML text."""
     import yaml
 
@@ -68,10 +70,16 @@ def _append_add_land(ykey: str, drawn, use: str, far: float) -> None:
         doc = yaml.safe_load(text) or {}
     except yaml.YAMLError:
         doc = None
-    op = {"op": "add_land", "name": T("drawn_area"), "land_use": use, "far": float(far), "geometry": geom}
+    op = {"op": "add_land", "name": T("drawn_op_name"), "land_use": use, "far": float(far)}
+    if is_economic([use])[0]:
+        op["industry"] = industry  # firms at the industry's A-class median yields: jobs, output, tax
+    op["geometry"] = geom
     if isinstance(doc, dict):
         if not doc.get("operations"):
             doc["operations"] = []
+        name = str(doc.get("name") or T("custom_scenario"))
+        suffix = T("edited_suffix")
+        doc["name"] = name if name.endswith(suffix) else name + suffix  # not the example's name
         doc["operations"].append(op)
         st.session_state[ykey] = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     else:  # keep the user's (broken) text; the run will report the YAML error with its line
@@ -274,17 +282,20 @@ def body() -> None:
         use = st.selectbox(T("expansion_use"), EXPANSION_USES, key=C.wkey("sc_use"),
                            format_func=lambda c: f"{c} {landuse.name(c, lang)}")
         far = st.number_input(T("expansion_far"), 0.1, 10.0, 1.5, 0.1, key="sc_far")
+        industry = st.selectbox(T("industry"), list(INDUSTRIES), index=INDUSTRIES.index("智能制造"),
+                                key="sc_industry")
     with c2:
         out = C.show_map(_draw_map(zone, C.zone_key(), lang, basemap), key="sc_map",
                          returned=["last_active_drawing"], height=520)
     drawn = _drawn_polygon(out, basemap)
-    if drawn is not None:
-        st.session_state["sc_drawn"] = drawn
+    old = st.session_state.get("sc_drawn")
+    if drawn is not None and (old is None or not drawn.geometry.iloc[0].equals(old.geometry.iloc[0])):
+        st.session_state["sc_drawn"] = drawn  # a new drawing (the map returns the last one on every rerun)
         st.session_state["sc_drawn_added"] = False
     drawn = st.session_state.get("sc_drawn")
     if drawn is not None:
         c1.metric(T("drawn_area"), f"{float(drawn.area.sum()) / settings.M2_PER_MU:,.0f} {T('mu')}")
-        c1.button(T("add_to_scenario"), key="sc_add", on_click=_append_add_land, args=(ykey, drawn, use, far))
+        c1.button(T("add_to_scenario"), key="sc_add", on_click=_append_add_land, args=(ykey, drawn, use, far, industry))
         if not st.session_state.get("sc_drawn_added"):
             c1.caption(T("drawn_not_added"))
     examples = list(_examples())

@@ -256,6 +256,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "src_example": ("示例：{name}", "Example: {name}"),
     "src_store": ("项目库：{name}（第 {v} 版）", "Store: {name} (v{v})"),
     "run_done": ("已完成 {n} 个情景的计算", "{n} scenario(s) computed"),
+    "edited_suffix": ("（修改）", " (edited)"),
+    "drawn_op_name": ("地图绘制的新增用地", "land drawn on the map"),
     "run_failed": ("情景未能运行，请按下方提示修改", "The scenario could not run; see the message below"),
     "comparison_note": (
         "各情景与“{base}”对比；Δ 列为与基准之差。",

@@ -221,6 +221,7 @@ def test_drawn_polygon_is_added_to_the_scenario_yaml(sample_zone):
         and op["land_use"] == "100101"
         and op["geometry"]["type"] == "Polygon"
     )
+    assert op["industry"] == "智能制造" and doc["name"].endswith("（修改）")  # jobs and output, own name
     lon, lat = op["geometry"]["coordinates"][0][0]
     assert 121 < lon < 122 and 38.5 < lat < 39.5  # EPSG:4326 in the scenario file
 

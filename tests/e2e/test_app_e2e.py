@@ -96,10 +96,19 @@ def test_scenario_run_shows_comparison(app_url, page):
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(200)
     page.get_by_text("已绘制范围面积").wait_for(timeout=20000)
+    # the drawn area becomes an add_land operation of the scenario, which then runs against the
+    # baseline: the comparison, the diff map and the balance appear
+    page.get_by_role("button", name="加入情景（add_land）").click()
+    page.wait_for_function("() => document.querySelector('textarea').value.includes('add_land')", timeout=20000)
     page.get_by_role("button", name="运行情景").click()
-    page.get_by_text("情景对比").wait_for(timeout=90000)
-    page.wait_for_timeout(800)
-    page.screenshot(path=str(ARTIFACTS / "scenario.png"), full_page=True)
+    heading = page.get_by_text("情景对比", exact=True)
+    heading.wait_for(timeout=120000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    page.get_by_text("变化地图", exact=True).wait_for(timeout=30000)
+    heading.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "scenario.png"))
 
 
 def test_upload_layer_is_validated_and_used(app_url, page, tmp_path):
