@@ -297,3 +297,15 @@ def test_sample_balance(sample_zone, phase):
     assert dist == pytest.approx(res.parcels["sewage_m3d"].sum())
     ygs = res.facilities("sewage_plant").set_index("name").loc["英歌石污水处理厂", "capacity"]
     assert ygs == {"current": 0, "2025": 15000, "2035": 35000}[phase]
+
+
+def test_headroom_feeds_the_suitability_facility_factor(sample_zone):
+    """The balance's headroom (facilities with spare capacity) is what suitability's
+    distance-to-facilities factor takes, from the library and from `geoplan suitability`."""
+    from geoplan.suitability import run_suitability
+
+    head = infra.analyse(sample_zone, "2035").headroom()
+    assert {"facility_id", "kind", "headroom", "unit"} <= set(head.columns) and len(head)
+    plain = run_suitability(sample_zone).summary()["weights"]
+    with_head = run_suitability(sample_zone, headroom=head).summary()["weights"]
+    assert "facility_distance" not in plain and with_head.get("facility_distance", 0) > 0

@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="table (CSV/Parquet/Excel) with facility_id and a headroom column; "
         "enables the distance-to-facilities factor",
     )
+    p.add_argument(
+        "--headroom-phase",
+        help="current | 2025 | 2035: take the headroom from the infrastructure balance of this "
+        "phase (facilities with spare capacity) instead of a --headroom file",
+    )
     p.add_argument("--out", help="write the suitability raster (cloud-optimized GeoTIFF) here")
     p.add_argument("--factors", help="write the per-factor layers (multi-band COG) here")
     p.add_argument("--constraints-out", help="write the hard-constraint bit mask (uint8 COG) here")
@@ -80,7 +85,14 @@ def run(args: argparse.Namespace) -> int:
             msg = f"{name} must not be negative, got {value}"
             raise GeoplanError(msg)
     zone = load_zone(args.catalog or DEFAULT_CATALOG)
+    if args.headroom and args.headroom_phase:
+        msg = "give either --headroom (a file) or --headroom-phase, not both"
+        raise GeoplanError(msg)
     headroom = io.read_table(args.headroom) if args.headroom else None
+    if args.headroom_phase:
+        from geoplan import infrastructure as infra
+
+        headroom = infra.analyse(zone, args.headroom_phase).headroom()
     res = run_suitability(
         zone,
         args.dem,

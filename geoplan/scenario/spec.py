@@ -105,9 +105,6 @@ class Scenario:
     def digest(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def to_yaml(self) -> str:
-        return self.text
-
 
 # ==========================================================================================
 # Parsing
@@ -533,10 +530,6 @@ OPERATIONS: dict[str, tuple[set[str], Any]] = {
     "allocate": ({"demand", "land_use", "mix", "far", "coverage", "phase", "within", "min_score",
                   "profile_level", "capacity_check", "include_reserve"}, _p_allocate),
 }
-
-
-def scenario_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def dump_geojson(geom) -> dict:
