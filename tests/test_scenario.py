@@ -405,3 +405,23 @@ def test_cli_bad_scenarios_exit_2_without_traceback(tmp_path, text):
     p.write_text(text, encoding="utf-8")
     r = _cli("scenario", "run", str(p))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "bad.yaml" in r.stderr
+
+
+def test_allocation_within_a_polygon_stays_inside_it(sample_zone):
+    res = run("""name: 限定范围
+phase: 2035
+operations:
+  - op: allocate
+    demand: {新材料: 300}
+    within: {layer: structure, id: E09}
+    capacity_check: false
+""")
+    area = sample_zone.layers["structure"].set_index("element_id").geometry["E09"]
+    p = res.layers["parcels"]
+    placed = p[p["parcel_id"].isin(res.changed.loc[res.changed["note"].str.contains("按容量约束配置用地"),
+                                                      "parcel_id"])]
+    assert len(placed) and placed["land_use"].eq("100101").all()
+    assert placed["area_mu"].sum() == pytest.approx(300, abs=1)
+    assert shapely.intersects(placed.geometry.to_numpy(), area).all()
+    inside = shapely.area(shapely.intersection(placed.geometry.to_numpy(), area)).sum()
+    assert inside / placed.geometry.area.sum() > 0.95
