@@ -186,7 +186,7 @@ def test_parcels_page_offers_both_excel_downloads(sample_zone):
 
 
 @pytest.mark.parametrize(
-    "page", ["app_pages/parcels.py", "app_pages/infrastructure.py", "app_pages/data.py"]
+    "page", ["app_pages/parcels.py", "app_pages/infrastructure.py", "app_pages/data.py", "app_pages/scenario.py"]
 )
 def test_pages_in_english(page):
     at = run_page(page, lang="en")
