@@ -282,21 +282,24 @@ def attach_cached(network: RoadNetwork, frame: gpd.GeoDataFrame, *, max_access_m
     """:meth:`RoadNetwork.attach` of a layer, cached per geometry on the network: a scenario
     that adds or reshapes a few parcels attaches only those, not the whole layer again."""
     wkb = shapely.to_wkb(frame.geometry.values, hex=False)
-    rows = network.memo.setdefault(("rows", max_access_m), {})
-    missing = [i for i, k in enumerate(wkb) if k not in rows]
+    memo = network.memo.setdefault(("rows", max_access_m), {"index": {}, "arrays": None})
+    index: dict[bytes, int] = memo["index"]
+    missing = [i for i, k in enumerate(wkb) if k not in index]
     if missing:
-        if len(rows) > 500_000:  # bound the memory of a long-running app
-            rows.clear()
+        if len(index) > 500_000:  # bound the memory of a long-running app
+            index.clear()
+            memo["arrays"] = None
             missing = list(range(len(wkb)))
         att = network.attach(frame.geometry.values[missing], max_access_m=max_access_m)
-        cols = (att.edge, att.along_m, att.access_m, att.u, att.v, att.to_u, att.to_v)
+        new = (att.edge, att.along_m, att.access_m, att.u, att.v, att.to_u, att.to_v)
+        start = len(index)
+        memo["arrays"] = new if memo["arrays"] is None else tuple(
+            np.concatenate([old, add]) for old, add in zip(memo["arrays"], new, strict=True))
         for j, i in enumerate(missing):
-            rows[wkb[i]] = tuple(c[j] for c in cols)
-    if not len(wkb):
-        return network.attach(frame.geometry.values, max_access_m=max_access_m)
-    packed = list(zip(*(rows[k] for k in wkb), strict=True))
-    dtypes = (np.int64, float, float, np.int64, np.int64, float, float)
-    return Attachment(*(np.asarray(c, dtype=d) for c, d in zip(packed, dtypes, strict=True)))
+            index.setdefault(wkb[i], start + j)
+    rows = np.fromiter((index[k] for k in wkb), dtype=np.int64, count=len(wkb))
+    return Attachment(*(col[rows] for col in memo["arrays"])) if len(wkb) else network.attach(
+        frame.geometry.values, max_access_m=max_access_m)
 
 
 METHODS = ("none", "polygon", "network", "straight_line", "beyond_radius")
