@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geoplan.i18n import t  # noqa: E402
-from geoplan.maps import BASEMAPS  # noqa: E402
+from geoplan.present.text import t  # noqa: E402
+from geoplan.present.maps import BASEMAPS  # noqa: E402
 
 st.set_page_config(page_title=t("browser_title"), layout="wide")
 

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from geoplan.errors import GeoplanError
-from geoplan.i18n import t
+from geoplan.present.text import t
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def wkey(name: str) -> str:
 
 def tl(lang_: str, key: str, **fmt: object) -> str:
     """Translation with an explicit language (for format_func closures evaluated later)."""
-    from geoplan.i18n import t as _t
+    from geoplan.present.text import t as _t
 
     return _t(key, lang_, **fmt)
 
@@ -129,7 +129,7 @@ def validate_upload(
     Raises GeoplanError for a file that is too large; the caller shows the report otherwise.
     """
     from geoplan.errors import LoadError
-    from geoplan.layers import load_layer
+    from geoplan.data.layers import load_layer
 
     size_mb = len(data) / 1e6
     if size_mb > max_mb:

@@ -1,6 +1,6 @@
-"""Adapters from the app to the 亩均 evaluation (geoplan.land_yield / compliance / low_efficiency / report).
+"""Adapters from the app to the 亩均 evaluation (geoplan.analysis.land_yield / compliance / low_efficiency / report).
 
-One cached :func:`geoplan.land_yield.evaluate` per (zone version, scheme) serves the map, the
+One cached :func:`geoplan.analysis.land_yield.evaluate` per (zone version, scheme) serves the map, the
 scorecard, the 低效用地 list, the downloads and the project-store save.
 """
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _evaluate(_zone, key: tuple, scheme: str):
-    from geoplan import land_yield as ly
+    from geoplan.analysis import land_yield as ly
 
     z = _zone
     return ly.evaluate(
@@ -33,7 +33,7 @@ def _evaluate(_zone, key: tuple, scheme: str):
 
 
 def schemes() -> list[str]:
-    from geoplan.schemes import available_schemes
+    from geoplan.analysis.land_yield.schemes import available_schemes
 
     return list(available_schemes())
 
@@ -65,7 +65,7 @@ def _main_firm(ev, pid: str) -> str | None:
 
 def _explain(ev, fid: str) -> dict | None:
     """land_yield.explain, with a defect in it shown as a warning rather than breaking the page."""
-    from geoplan import land_yield
+    from geoplan.analysis import land_yield
     from geoplan.errors import GeoplanError
 
     try:
@@ -198,7 +198,7 @@ def _workbook(ev, kind: str) -> bytes:
     import tempfile
     from pathlib import Path
 
-    from geoplan import report
+    from geoplan.present import report
 
     with tempfile.TemporaryDirectory(prefix="geoplan_xlsx_") as tmp:
         path = Path(tmp) / f"{kind}.xlsx"

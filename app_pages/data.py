@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as C
-from geoplan.catalog import LAYER_TYPES
-from geoplan.i18n import STRINGS
+from geoplan.data.catalog import LAYER_TYPES
+from geoplan.present.text import STRINGS
 
 T = C.T
 SUFFIXES = ["gpkg", "geojson", "json", "zip", "parquet", "geoparquet"]

@@ -1,7 +1,7 @@
 """基础设施 — facility balance per phase (map + chart), catchments, coverage gaps.
 
-A thin page over :mod:`geoplan.infrastructure` (balance, catchments, 六纵五横, accessibility)
-and :mod:`geoplan.coverage` (500米见园 …). Every analysis is cached per (zone key, phase) — both
+A thin page over :mod:`geoplan.analysis.infrastructure` (balance, catchments, 六纵五横, accessibility)
+and :mod:`geoplan.analysis.coverage` (500米见园 …). Every analysis is cached per (zone key, phase) — both
 facility kinds come from one ``infra.analyse`` — so switching the kind, language or basemap
 recomputes nothing but the (cached) map.
 """
@@ -70,7 +70,7 @@ ACCESS = (
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _balance(_zone, key: tuple, phase: str):
     """InfraResult of a phase (both kinds). Shared and read-only."""
-    from geoplan import infrastructure as infra
+    from geoplan.analysis import infrastructure as infra
 
     return infra.analyse(_zone, phase)
 
@@ -78,7 +78,7 @@ def _balance(_zone, key: tuple, phase: str):
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _coverage(_zone, key: tuple, phase: str):
     """CoverageResult of a phase (~2 s on the sample). Shared and read-only."""
-    from geoplan import coverage
+    from geoplan.analysis import coverage
 
     layers = _zone.layers
     for name in ("parcels", "facilities", "roads"):
@@ -92,14 +92,14 @@ def _coverage(_zone, key: tuple, phase: str):
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def _access(_zone, key: tuple, phase: str) -> dict:
-    from geoplan import infrastructure as infra
+    from geoplan.analysis import infrastructure as infra
 
     return infra.access_summary(infra.accessibility(_zone, phase))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _frame(_zone, key: tuple) -> tuple[pd.DataFrame, float]:
-    from geoplan import infrastructure as infra
+    from geoplan.analysis import infrastructure as infra
 
     roads = _zone.layers.get("roads")
     if roads is None:
@@ -110,7 +110,7 @@ def _frame(_zone, key: tuple) -> tuple[pd.DataFrame, float]:
 @st.cache_data(max_entries=2, show_spinner=False)
 def _coverage_radii() -> dict[str, str]:
     """Per standard, the distance rule as text parameters (from data/standards/coverage.yaml)."""
-    from geoplan import coverage
+    from geoplan.analysis import coverage
 
     std = coverage.load_standards()["standards"]
     out = {}
@@ -165,9 +165,10 @@ def _map(
 ):
     import shapely
 
-    from geoplan import infrastructure as infra
-    from geoplan import maps, viz
-    from geoplan.i18n import t
+    from geoplan.analysis import infrastructure as infra
+    from geoplan.present import maps
+    from geoplan.present import viz
+    from geoplan.present.text import t
 
     z = _zone
     unit, digits = UNITS[kind], DIGITS[kind]

@@ -7,15 +7,17 @@ import streamlit as st
 
 from app_pages import _common as C
 from app_pages import _eval as E
-from geoplan import landuse, settings
-from geoplan.i18n import t
+from geoplan import settings
+from geoplan.standards import landuse
+from geoplan.present.text import t
 
 T = C.T
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _layout(_zone, key: tuple, structure: str, lang: str, basemap: str):
-    from geoplan import maps, viz
+    from geoplan.present import maps
+    from geoplan.present import viz
 
     m = viz.layout_map(_zone, structure=structure, lang=lang, basemap=basemap)
     return m, maps.to_html(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import _common as C
 from app_pages import _eval as E
-from geoplan import landuse
+from geoplan.standards import landuse
 
 T = C.T
 
@@ -17,7 +17,7 @@ T = C.T
 def _parcel_map(
     _parcels, _zone_gdf, key: tuple, by: str, lang: str, basemap: str, highlight: str | None
 ):
-    from geoplan import viz
+    from geoplan.present import viz
 
     return viz.parcel_map(
         _parcels, by=by, lang=lang, basemap=basemap, zone=_zone_gdf, highlight=highlight
@@ -166,7 +166,7 @@ def body() -> None:
     m = _parcel_map(
         shown, zone.layers["zone"], (C.zone_key(), fkey, E.scheme()), by, lang, basemap, sel
     )
-    from geoplan.maps import payload_bytes
+    from geoplan.present.maps import payload_bytes
 
     st.caption(
         f"{T('n_shown', n=len(shown))} · {T('payload')} {payload_bytes(m) / 1e6:.2f} MB · {T('click_hint')}"
@@ -175,7 +175,7 @@ def body() -> None:
     click = out.get("last_object_clicked")
     if click and click != st.session_state.get("pa_last_click"):
         st.session_state["pa_last_click"] = click
-        from geoplan.maps import feature_at
+        from geoplan.present.maps import feature_at
 
         i = feature_at(shown, click["lat"], click["lng"], basemap=basemap)
         if i is not None:

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as C
-from geoplan import landuse, settings
+from geoplan import settings
+from geoplan.standards import landuse
 from geoplan.scenario.ops import is_economic
 from geoplan.scenario.spec import INDUSTRIES
 
@@ -27,7 +28,7 @@ def _examples() -> dict[str, str]:
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _draw_map(_zone, key: tuple, lang: str, basemap: str):
-    from geoplan import viz
+    from geoplan.present import viz
 
     return viz.parcel_map(_zone.layers["parcels"], by="land_use", lang=lang, basemap=basemap,
                           zone=_zone.layers["zone"], draw=True)
@@ -39,7 +40,7 @@ def _drawn_polygon(out: dict, basemap: str):
     import numpy as np
     import shapely
 
-    from geoplan import crs as gcrs
+    from geoplan.data import crs as gcrs
 
     feat = out.get("last_active_drawing")
     if not feat or not feat.get("geometry"):
@@ -61,7 +62,7 @@ def _append_add_land(ykey: str, drawn, use: str, far: float, industry: str) -> N
     """Append the drawn polygon as an ``add_land`` operation (EPSG:4326 GeoJSON) to the YAML text."""
     import yaml
 
-    from geoplan import crs as gcrs
+    from geoplan.data import crs as gcrs
     from geoplan.scenario.spec import dump_geojson
 
     geom = dump_geojson(gcrs.to_wgs84(drawn).geometry.iloc[0])
@@ -208,7 +209,7 @@ def _alerts(res) -> None:
 
 
 def _diff_map(res, base_name: str, lang: str, basemap: str):
-    from geoplan import maps
+    from geoplan.present import maps
 
     z = res.layers
     m = maps.base_map(maps.bounds_4326(res.changed if len(res.changed) else z["zone"], basemap), basemap=basemap,

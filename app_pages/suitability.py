@@ -12,7 +12,7 @@ T = C.T
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _result(_zone, key: tuple):
-    from geoplan import suitability
+    from geoplan.analysis import suitability
 
     if not key:
         return suitability.suitability_for_zone()
@@ -23,8 +23,8 @@ def _result(_zone, key: tuple):
 def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap: str):
     import folium
 
-    from geoplan import maps
-    from geoplan.i18n import t
+    from geoplan.present import maps
+    from geoplan.present.text import t
 
     png, bounds = _res.display_png(900, what=what)
     m = maps.base_map(

@@ -6,7 +6,7 @@
 Generates N parcels (GeoParquet, no plate column, so the plate join is part of the path) and N firms
 (Parquet) in a child process, then in this process times, side by side:
 
-- baseline: read both files (geoplan.io) + write them back (atomic GeoParquet/Parquet);
+- baseline: read both files (geoplan.data.io) + write them back (atomic GeoParquet/Parquet);
 - evaluate: read both files → join parcels to plates → land shares → indicators → score → classify
   → parcel indicators → aggregates → write the firm and parcel results (the path the issue names);
 - for information, the same with compliance checks and 低效用地 (printed, not the target ratio).
@@ -36,7 +36,7 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
     import pandas as pd
     import shapely
 
-    from geoplan.crs import WORKING_CRS
+    from geoplan.data.crs import WORKING_CRS
     from geoplan.settings import M2_PER_MU
 
     rng = np.random.default_rng(seed)
@@ -98,7 +98,7 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
 
 
 def baseline(folder: Path, out: Path) -> float:
-    from geoplan import io
+    from geoplan.data import io
 
     t = time.perf_counter()
     parcels = io.read_vector(folder / "parcels.parquet")
@@ -109,8 +109,8 @@ def baseline(folder: Path, out: Path) -> float:
 
 
 def evaluate_path(folder: Path, out: Path, *, extras: bool) -> tuple[float, dict]:
-    from geoplan import io
-    from geoplan.land_yield import evaluate
+    from geoplan.data import io
+    from geoplan.analysis.land_yield import evaluate
 
     t = time.perf_counter()
     parcels = io.read_vector(folder / "parcels.parquet")

@@ -17,7 +17,7 @@ import shapely
 
 
 def make_parcels(n: int, seed: int = 7) -> gpd.GeoDataFrame:
-    from geoplan.crs import WORKING_CRS
+    from geoplan.data.crs import WORKING_CRS
 
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n)))
@@ -40,7 +40,8 @@ def make_parcels(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 
 def compact(gdf: gpd.GeoDataFrame) -> str:
-    from geoplan import landuse, maps
+    from geoplan.standards import landuse
+    from geoplan.present import maps
 
     m = maps.base_map(maps.bounds_4326(gdf))
     maps.add_layer(
@@ -57,7 +58,7 @@ def compact(gdf: gpd.GeoDataFrame) -> str:
 def naive(gdf: gpd.GeoDataFrame) -> str:
     import folium
 
-    from geoplan import landuse
+    from geoplan.standards import landuse
 
     g = gdf.to_crs(4326)
     g["color"] = landuse.colors_for(g["land_use"])

@@ -5,7 +5,7 @@ Measured side by side in one run, interleaved over 25 rounds (medians):
 - **bare**: ``scipy.sparse.csgraph.dijkstra(min_only=True)`` from the facilities' nearest network
   nodes on the same graph — the floor for any multi-source shortest-path assignment (also shown
   with ``return_predecessors=True``, which gives each node's nearest source, as an assignment needs);
-- **assign**: :func:`geoplan.infrastructure.assign_catchments` with the parcels already attached
+- **assign**: :func:`geoplan.analysis.infrastructure.assign_catchments` with the parcels already attached
   to the network (exact facility positions along their edges, access legs, multi-source Dijkstra
   over the augmented graph, gather to 100,000 parcels, served/radius flags). Target ratio ≤ 1.5;
 - **attach**: attaching the 100,000 parcel polygons to their nearest edge (exact, STRtree). This
@@ -22,9 +22,9 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geoplan.crs import WORKING_CRS
-from geoplan.infrastructure import assign_catchments
-from geoplan.network import build_network
+from geoplan.data.crs import WORKING_CRS
+from geoplan.analysis.infrastructure import assign_catchments
+from geoplan.analysis.network import build_network
 
 
 def best_of(fn, n: int = 9) -> tuple[float, object]:

@@ -39,7 +39,7 @@ def generate(folder: Path, size: int) -> dict[str, str]:
     from rasterio.transform import from_origin
     from rasterio.windows import Window
 
-    from geoplan.crs import WORKING_CRS
+    from geoplan.data.crs import WORKING_CRS
 
     rng = np.random.default_rng(7)
     extent = size * CELL
@@ -154,7 +154,7 @@ def run_once(dem: str, layers_path: str, out_dir: str) -> dict:
     """The measured pipeline (called in a fresh process)."""
     import geopandas as gpd
 
-    from geoplan.suitability import run_suitability
+    from geoplan.analysis.suitability import run_suitability
 
     layers = {
         name: gpd.read_file(layers_path, layer=name)

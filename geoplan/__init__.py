@@ -3,20 +3,20 @@
 The library is importable without the app stack: ``import geoplan`` pulls in neither streamlit
 nor folium. Modules, one planning concept each:
 
-- :mod:`geoplan.catalog`, :mod:`geoplan.layers`, :mod:`geoplan.io`, :mod:`geoplan.zone` — layer
+- :mod:`geoplan.data.catalog`, :mod:`geoplan.data.layers`, :mod:`geoplan.data.io`, :mod:`geoplan.zone` — layer
   types, loading, validation, atomic writes, the zone bundle;
-- :mod:`geoplan.crs` — the working CRS, areas in m²/亩, GCJ-02 / BD-09;
-- :mod:`geoplan.config` — validated YAML with file/line/field errors;
-- :mod:`geoplan.land_yield`, :mod:`geoplan.schemes`, :mod:`geoplan.compliance`,
-  :mod:`geoplan.low_efficiency`, :mod:`geoplan.report` — 亩均 evaluation, 低效用地, control
+- :mod:`geoplan.data.crs` — the working CRS, areas in m²/亩, GCJ-02 / BD-09;
+- :mod:`geoplan.config.loader` — validated YAML with file/line/field errors;
+- :mod:`geoplan.analysis.land_yield`, :mod:`geoplan.analysis.land_yield.schemes`, :mod:`geoplan.analysis.compliance`,
+  :mod:`geoplan.analysis.low_efficiency`, :mod:`geoplan.present.report` — 亩均 evaluation, 低效用地, control
   indicators, Excel exports;
-- :mod:`geoplan.network`, :mod:`geoplan.infrastructure`, :mod:`geoplan.coverage` — road graph,
+- :mod:`geoplan.analysis.network`, :mod:`geoplan.analysis.infrastructure`, :mod:`geoplan.analysis.coverage` — road graph,
   catchments, substation / sewage-plant balance per phase, 六纵五横, 500米见园;
-- :mod:`geoplan.suitability`, :mod:`geoplan.io_raster` — raster suitability and constraints;
+- :mod:`geoplan.analysis.suitability`, :mod:`geoplan.data.io_raster` — raster suitability and constraints;
 - :mod:`geoplan.scenario` — scenario files, operations, capacity-constrained allocation, KPIs,
   comparison;
 - :mod:`geoplan.store` — the versioned project store (GeoPackage / PostGIS);
-- :mod:`geoplan.maps`, :mod:`geoplan.viz` — offline Folium maps (display only).
+- :mod:`geoplan.present.maps`, :mod:`geoplan.present.viz` — offline Folium maps (display only).
 """
 
 from __future__ import annotations

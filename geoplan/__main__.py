@@ -1,5 +1,5 @@
 """`python -m geoplan` runs the CLI."""
 
-from geoplan.cli import main
+from geoplan.cli.main import main
 
 raise SystemExit(main())

@@ -18,7 +18,7 @@ import yaml
 
 from geoplan import settings
 from geoplan.errors import SchemaError
-from geoplan.layers import Layer, load_layer
+from geoplan.data.layers import Layer, load_layer
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geoplan.crs import WORKING_CRS
+from geoplan.data.crs import WORKING_CRS
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ GUARD_S = 180.0
 
 def make_layer(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     """A deterministic layer of *n* small squares in the working CRS with a few typed columns."""
-    from geoplan.crs import WORKING_CRS
+    from geoplan.data.crs import WORKING_CRS
 
     rng = np.random.default_rng(seed)
     x = 495000 + rng.uniform(0, 20000, n)
@@ -109,7 +109,7 @@ def kill(proc: subprocess.Popen) -> None:
 
 
 def _worker(job: dict) -> None:
-    import geoplan.store as gs
+    import geoplan.store.base as gs
     from geoplan.errors import ConflictError
 
     store = gs.open_store(job["store"], schema=job.get("schema"))
@@ -168,7 +168,7 @@ if __name__ == "__main__":
 
 class StoreContract:
     def test_layer_roundtrip_keeps_dtypes_crs_and_chinese(self, store, reopen):
-        from geoplan.crs import WORKING_CRS
+        from geoplan.data.crs import WORKING_CRS
 
         g = make_layer(7, seed=1)
         g["n"] = pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64")

@@ -148,10 +148,10 @@ def test_validate_upload(tmp_path):
 
 
 def test_every_ui_string_key_exists_in_both_languages():
-    from geoplan.i18n import STRINGS
+    from geoplan.present.text import STRINGS
 
     used = set()
-    for f in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), ROOT / "geoplan" / "viz.py"]:
+    for f in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "geoplan" / "present").glob("*.py")]:
         used |= set(re.findall(r"""\bT\(\s*"([a-z0-9_]+)\"""", f.read_text(encoding="utf-8")))
         used |= set(re.findall(r"""\bt\(\s*"([a-z0-9_]+)\"""", f.read_text(encoding="utf-8")))
     missing = sorted(k for k in used if k not in STRINGS)
@@ -169,7 +169,7 @@ def test_scenario_run_yields_comparison():
 
 
 def test_parcels_page_offers_both_excel_downloads(sample_zone):
-    pytest.importorskip("geoplan.report")
+    pytest.importorskip("geoplan.present.report")
     import sys
 
     sys.path.insert(0, str(ROOT))
@@ -177,7 +177,7 @@ def test_parcels_page_offers_both_excel_downloads(sample_zone):
     assert not at.exception
     assert len(at.get("download_button")) >= 2  # internal + 公示
     from app_pages import _eval as E
-    from geoplan import land_yield
+    from geoplan.analysis import land_yield
 
     z = sample_zone
     ev = land_yield.evaluate(z.layers["parcels"], z.layers["firms"], plates=z.layers["plates"])
@@ -271,8 +271,8 @@ def test_infra_page_coverage_metrics_are_shares():
 
 
 def test_infra_page_widget_changes_reuse_cached_analyses(monkeypatch):
-    from geoplan import coverage
-    from geoplan import infrastructure as infra
+    from geoplan.analysis import coverage
+    from geoplan.analysis import infrastructure as infra
 
     calls = {"analyse": 0, "coverage": 0}
 
@@ -309,7 +309,7 @@ def test_infra_page_alerts_are_translated():
 
 
 def test_infra_spread_colors_keeps_neighbours_apart():
-    from geoplan.viz import spread_colors
+    from geoplan.present.viz import spread_colors
 
     # two pairs of close points, far apart: with two colours each pair gets both
     assert spread_colors([(0, 0), (1, 0), (100, 0), (101, 0)], ["a", "b"]) == ["a", "b", "a", "b"]
@@ -319,8 +319,8 @@ def test_infra_spread_colors_keeps_neighbours_apart():
 
 def test_infra_page_dynamic_string_keys_exist(sample_zone):
     """Keys the 基础设施 page builds from library values (alerts, facility status, standards)."""
-    from geoplan.coverage import REQUIRED_STANDARDS
-    from geoplan.i18n import STRINGS
+    from geoplan.analysis.coverage import REQUIRED_STANDARDS
+    from geoplan.present.text import STRINGS
 
     statuses = set(sample_zone.layers["substations"]["status"]) | set(
         sample_zone.layers["sewage_plants"]["status"]

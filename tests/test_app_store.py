@@ -94,7 +94,7 @@ def test_evaluation_saved_in_the_app_reopens_with_its_numbers(gpkg_env, sample_z
     data.selectbox(key="da_store_pick").set_value("评估 · 亩均评价-dalian_default").run()
     assert not data.exception, [e.value for e in data.exception]
     metrics = {m.label: m.value for m in data.metric}
-    from geoplan import land_yield
+    from geoplan.analysis import land_yield
 
     ev = land_yield.evaluate(sample_zone.layers["parcels"], sample_zone.layers["firms"])
     assert metrics["A类（优先发展）"] == f"{ev.class_counts()['A']:,}"

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import make_parcels
 
-from geoplan.catalog import LAYER_TYPES
+from geoplan.data.catalog import LAYER_TYPES
 
 
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:

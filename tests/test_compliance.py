@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan import compliance
+from geoplan.analysis import compliance
 from geoplan.errors import SchemaError
 
 
@@ -101,7 +101,7 @@ def test_malformed_standards_file(tmp_path):
 
 
 def test_sample_has_compliance_rows(sample_zone):
-    from geoplan.land_yield import evaluate
+    from geoplan.analysis.land_yield import evaluate
 
     ev = evaluate(sample_zone.layers["parcels"], sample_zone.layers["firms"])
     t = ev.compliance

@@ -1,4 +1,4 @@
-"""geoplan.coverage: 500米见园 / 50米见绿 / service radii on a tiny street with known answers.
+"""geoplan.analysis.coverage: 500米见园 / 50米见绿 / service radii on a tiny street with known answers.
 
 The fixture is one straight branch road along y = 0 (x 0…2000 m, local coordinates shifted into the
 zone). Residential parcels are 100 m × 100 m blocks 20 m north of the road (y 20…120):
@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geoplan import coverage as C
-from geoplan.crs import WGS84, WORKING_CRS
+from geoplan.analysis import coverage as C
+from geoplan.data.crs import WGS84, WORKING_CRS
 from geoplan.errors import CRSError, GeoplanError, SchemaError
-from geoplan.network import build_network
+from geoplan.analysis.network import build_network
 
 X0, Y0 = 500_000.0, 4_300_000.0
 

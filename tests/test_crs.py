@@ -8,7 +8,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geoplan import crs as gcrs
+from geoplan.data import crs as gcrs
 from geoplan.errors import CRSError
 
 # The zone's extent, 龙头分园 in the west to 软件园 in the east, with margin.

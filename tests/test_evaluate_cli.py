@@ -7,7 +7,7 @@ import json
 import openpyxl
 import pytest
 
-from geoplan.cli import main
+from geoplan.cli.main import main
 
 
 def run(capsys, *argv):
@@ -96,8 +96,8 @@ def test_user_files_and_outputs(capsys, tmp_path, sample_zone):
 
 
 def test_internal_workbook_keeps_financials(tmp_path, sample_zone):
-    from geoplan.land_yield import evaluate
-    from geoplan.report import write_workbook
+    from geoplan.analysis.land_yield import evaluate
+    from geoplan.present.report import write_workbook
 
     ev = evaluate(sample_zone.layers["parcels"], sample_zone.layers["firms"], "jiangsu")
     path = write_workbook(ev, tmp_path / "full.xlsx")

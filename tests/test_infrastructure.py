@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan import infrastructure as infra
-from geoplan.crs import WORKING_CRS
+from geoplan.analysis import infrastructure as infra
+from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import SchemaError
-from geoplan.network import build_network
+from geoplan.analysis.network import build_network
 
 COEF = """# test table
 code,name_zh,power_w_m2_floor,power_kw_hm2_land,water_m3_hm2d,return_factor,planned_far,verified,source
@@ -302,7 +302,7 @@ def test_sample_balance(sample_zone, phase):
 def test_headroom_feeds_the_suitability_facility_factor(sample_zone):
     """The balance's headroom (facilities with spare capacity) is what suitability's
     distance-to-facilities factor takes, from the library and from `geoplan suitability`."""
-    from geoplan.suitability import run_suitability
+    from geoplan.analysis.suitability import run_suitability
 
     head = infra.analyse(sample_zone, "2035").headroom()
     assert {"facility_id", "kind", "headroom", "unit"} <= set(head.columns) and len(head)

@@ -1,4 +1,4 @@
-"""geoplan.io_raster: windows with halos, COG writing (atomic), geographic DEM reprojection, PNG."""
+"""geoplan.data.io_raster: windows with halos, COG writing (atomic), geographic DEM reprojection, PNG."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from geoplan import io_raster as rio
-from geoplan.crs import WORKING_CRS
+from geoplan.data import io_raster as rio
+from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import CRSError, LoadError
 
 X0, Y0 = 500_000.0, 4_300_000.0

@@ -12,10 +12,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoplan import land_yield as ly
-from geoplan.crs import WORKING_CRS
+from geoplan.analysis import land_yield as ly
+from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import GeoplanError
-from geoplan.schemes import load_scheme, parse_scheme
+from geoplan.analysis.land_yield.schemes import load_scheme, parse_scheme
 from geoplan.settings import M2_PER_MU
 
 # --------------------------------------------------------------------------------------------

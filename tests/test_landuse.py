@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geoplan import landuse
+from geoplan.standards import landuse
 from geoplan.errors import SchemaError
 
 

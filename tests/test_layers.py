@@ -15,11 +15,11 @@ import pytest
 import shapely
 from conftest import make_parcels
 
-from geoplan import io
-from geoplan.catalog import LAYER_TYPES, docs_markdown
-from geoplan.crs import WORKING_CRS, wgs84_to_gcj02
+from geoplan.data import io
+from geoplan.data.catalog import LAYER_TYPES, docs_markdown
+from geoplan.data.crs import WORKING_CRS, wgs84_to_gcj02
 from geoplan.errors import LoadError, ValidationError
-from geoplan.layers import load_layer, validate_file, validate_frame
+from geoplan.data.layers import load_layer, validate_file, validate_frame
 
 
 def _messages(report) -> str:
@@ -307,8 +307,8 @@ def test_geojson_writer_is_one_feature_per_line(tmp_path, parcels_4326):
 
 def test_import_geoplan_does_not_import_the_app_stack():
     code = (
-        "import sys, geoplan, geoplan.layers, geoplan.zone, geoplan.cli, geoplan.crs;"
-        "import geoplan.cli as c; c.build_parser();"
+        "import sys, geoplan, geoplan.data.layers, geoplan.zone, geoplan.cli, geoplan.data.crs;"
+        "import geoplan.cli.main as c; c.build_parser();"
         "bad=[m for m in ('streamlit','folium','branca','streamlit_folium') if m in sys.modules];"
         "print(','.join(bad))"
     )

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.crs import WORKING_CRS
-from geoplan.low_efficiency import ROUTES, find_low_efficiency
+from geoplan.data.crs import WORKING_CRS
+from geoplan.analysis.low_efficiency import ROUTES, find_low_efficiency
 
 
 def parcels(rows: list[dict]) -> gpd.GeoDataFrame:
@@ -80,8 +80,8 @@ def test_rules_are_configurable():
 
 
 def test_scheme_overrides_reach_the_rules(sample_zone):
-    from geoplan.land_yield import evaluate
-    from geoplan.schemes import load_scheme
+    from geoplan.analysis.land_yield import evaluate
+    from geoplan.analysis.land_yield.schemes import load_scheme
 
     z = sample_zone
     base = load_scheme("dalian_default")

@@ -12,8 +12,9 @@ import pytest
 import shapely
 from conftest import make_parcels
 
-from geoplan import crs as gcrs
-from geoplan import maps, viz
+from geoplan.data import crs as gcrs
+from geoplan.present import maps
+from geoplan.present import viz
 from geoplan.errors import GeoplanError
 
 
@@ -149,7 +150,7 @@ def test_numeric_classes_and_missing():
 
 
 def test_parcel_map_payload_under_3mb(sample_zone):
-    from geoplan import land_yield
+    from geoplan.analysis import land_yield
 
     z = sample_zone
     ev = land_yield.evaluate(z.layers["parcels"], z.layers["firms"], plates=z.layers["plates"])
@@ -162,7 +163,7 @@ def test_parcel_map_payload_under_3mb(sample_zone):
 
 def test_import_geoplan_stays_light():
     code = (
-        "import sys, geoplan, geoplan.maps, geoplan.viz, geoplan.landuse, geoplan.i18n;"
+        "import sys, geoplan, geoplan.present.maps, geoplan.present.viz, geoplan.standards.landuse, geoplan.present.text;"
         "bad=[m for m in ('folium','streamlit','branca') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -170,7 +171,7 @@ def test_import_geoplan_stays_light():
 
 
 def test_cli_map_writes_offline_html(tmp_path, capsys):
-    from geoplan.cli import main
+    from geoplan.cli.main import main
 
     out = tmp_path / "map.html"
     assert main(["map", "--out", str(out), "--json"]) == 0

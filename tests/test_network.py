@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geoplan.crs import WORKING_CRS
+from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import GeoplanError
-from geoplan.network import build_network
+from geoplan.analysis.network import build_network
 
 
 def _roads():

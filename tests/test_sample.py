@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan import sample, settings
-from geoplan.crs import WORKING_CRS
-from geoplan.layers import load_layer
+from geoplan import settings
+from geoplan.sample import generate as sample
+from geoplan.data.crs import WORKING_CRS
+from geoplan.data.layers import load_layer
 from geoplan.zone import read_catalog
 
 SHIPPED = (

@@ -122,7 +122,7 @@ operations:
     assert share["100101"] == pytest.approx(0.7, abs=0.005)
     import geopandas as gpd
 
-    from geoplan.crs import WORKING_CRS
+    from geoplan.data.crs import WORKING_CRS
 
     requested = gpd.GeoSeries([shapely.geometry.shape(geom)], crs=4326).to_crs(WORKING_CRS).area.iloc[0] / M2_PER_MU
     assert rep["area_mu"] + rep["clipped_mu"] == pytest.approx(requested, rel=1e-3) and rep["clipped_mu"] > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geoplan.errors import SchemaError
-from geoplan.schemes import INDICATORS, available_schemes, load_scheme, parse_scheme
+from geoplan.analysis.land_yield.schemes import INDICATORS, available_schemes, load_scheme, parse_scheme
 
 SHIPPED = ["anhui_minmax", "dalian_default", "jiangsu", "zhejiang_county"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest_store import StoreContract, make_layer, pg_url_or_fail
 
-from geoplan.cli import main
+from geoplan.cli.main import main
 from geoplan.store import (
     StoreError,
     open_store,
@@ -47,7 +47,7 @@ class TestGpkgStore(StoreContract):
     def test_file_is_a_real_geopackage_readable_by_gdal(self, store, gpkg_path):
         import pyogrio
 
-        from geoplan.crs import WORKING_CRS
+        from geoplan.data.crs import WORKING_CRS
 
         g = make_layer(12, seed=5)
         store.save("layer", "地块", g)

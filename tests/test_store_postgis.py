@@ -162,7 +162,7 @@ def test_bad_schema_name_rejected(pg_url):
 def test_cli_against_postgis(pg_url, schema, tmp_path, capsys, monkeypatch):
     import json
 
-    from geoplan.cli import main
+    from geoplan.cli.main import main
 
     monkeypatch.setenv("GEOPLAN_PG_SCHEMA", schema)
     scen = tmp_path / "s.yaml"

@@ -1,4 +1,4 @@
-"""geoplan.suitability: tiny rasters with known answers, config validation, the sample and the CLI."""
+"""geoplan.analysis.suitability: tiny rasters with known answers, config validation, the sample and the CLI."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from geoplan import suitability as S
-from geoplan.crs import WORKING_CRS
+from geoplan.analysis import suitability as S
+from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import CRSError, SchemaError
 from geoplan.settings import M2_PER_MU
 

@@ -28,8 +28,8 @@ from shapely.ops import nearest_points
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoplan import crs as gc  # noqa: E402
-from geoplan.io import write_geojson_atomic  # noqa: E402
+from geoplan.data import crs as gc  # noqa: E402
+from geoplan.data.io import write_geojson_atomic  # noqa: E402
 
 W = gc.WORKING_CRS
 #: Folder with places.geojson / zone_extent_illustrative.geojson (override with --reference).

@@ -8,7 +8,7 @@ station. This script adds schematic existing facilities (``facility_id`` SSX…/
 the kind's target utilisation (substations 65 %, under the N-1 firm capacity of three
 transformers; sewage plants 75 %), greedily:
 
-1. run :func:`geoplan.infrastructure.analyse` for the current phase;
+1. run :func:`geoplan.analysis.infrastructure.analyse` for the current phase;
 2. take the facility with the largest demand above target × capacity (or the unserved
    parcels), split its catchment in two by demand-weighted k-means, and put a new facility on the
    counted parcel nearest the centre of the half farther from it;
@@ -34,8 +34,8 @@ from scipy.cluster.vq import kmeans2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoplan import infrastructure as infra  # noqa: E402
-from geoplan.io import write_geojson_atomic  # noqa: E402
+from geoplan.analysis import infrastructure as infra  # noqa: E402
+from geoplan.data.io import write_geojson_atomic  # noqa: E402
 from geoplan.zone import load_zone  # noqa: E402
 
 STOP = 0.25

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import infrastructure as infra
+from geoplan.analysis import infrastructure as infra
 from geoplan.errors import GeoplanError
 from geoplan.scenario import ops
 from geoplan.scenario.spec import Operation
@@ -39,7 +39,7 @@ MIN_PIECE_MU = 1.0  # smaller remainders are not worth a parcel
 def _suitability(state: ops.State):
     res = state.__dict__.get("_suit")
     if res is None:
-        from geoplan import suitability
+        from geoplan.analysis import suitability
 
         catalog = state.__dict__.get("catalog")
         if catalog is not None:

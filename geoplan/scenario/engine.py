@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from geoplan import __version__
-from geoplan import infrastructure as infra
+from geoplan.analysis import infrastructure as infra
 from geoplan.errors import GeoplanError
 from geoplan.scenario import kpis as K
 from geoplan.scenario import ops
@@ -94,7 +94,7 @@ class ScenarioResult:
 
     def write(self, out: str | Path) -> Path:
         """Write the results atomically to a GeoPackage (a folder gets ``<name>.gpkg``)."""
-        from geoplan.io import write_gpkg_atomic
+        from geoplan.data.io import write_gpkg_atomic
         from geoplan.store import sanitize_filename
 
         p = Path(out)
@@ -152,7 +152,7 @@ _EVAL: OrderedDict[str, Any] = OrderedDict()
 
 
 def _evaluate(layers: dict, scheme: str, key: str | None = None):
-    from geoplan import land_yield
+    from geoplan.analysis import land_yield
 
     if key is not None and key in _EVAL:
         _EVAL.move_to_end(key)
@@ -255,7 +255,7 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
             raise GeoplanError(msg)
     base_key = f"{stamp_key}:{sc.scheme}" if stamp_key else _content_key(base_layers, sc.scheme)
     base_ev = _evaluate(base_layers, sc.scheme, base_key)
-    from geoplan.land_yield import DEFAULT_YEAR
+    from geoplan.analysis.land_yield import DEFAULT_YEAR
 
     # operations never modify a frame in place: they replace the state's entry with a new frame,
     # so the state can start from the base frames themselves (nothing is copied up front)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import infrastructure as infra
-from geoplan import landuse
+from geoplan.analysis import infrastructure as infra
+from geoplan.standards import landuse
 from geoplan.settings import M2_PER_MU
 
 #: Residential floor area per resident (m²/人) used to estimate population from housing floor
@@ -214,7 +214,7 @@ _COVERAGE: OrderedDict[str, float] = OrderedDict()
 def park_coverage(layers: dict, phase: str) -> float:
     """500米见园 share of residential floor area (cached: scenarios that leave homes, parks, green
     parcels and roads alone reuse the base value)."""
-    from geoplan import coverage
+    from geoplan.analysis import coverage
 
     p = layers["parcels"]
     codes = p["land_use"].astype(str)

@@ -23,9 +23,9 @@ import pandas as pd
 import shapely
 import shapely.affinity
 
-from geoplan import crs as gcrs
-from geoplan import infrastructure as infra
-from geoplan.catalog import LAYER_TYPES
+from geoplan.data import crs as gcrs
+from geoplan.analysis import infrastructure as infra
+from geoplan.data.catalog import LAYER_TYPES
 from geoplan.errors import GeoplanError
 from geoplan.scenario.spec import PHASE_ORDER, GeometrySpec, Operation
 from geoplan.settings import M2_PER_MU
@@ -53,7 +53,7 @@ class State:
     layers: dict[str, pd.DataFrame]
     phase: str
     year: int
-    base_eval: Any  # geoplan.land_yield.Evaluation of the base zone
+    base_eval: Any  # geoplan.analysis.land_yield.Evaluation of the base zone
     changes: dict[str, list[str]] = field(default_factory=dict)  # parcel_id → change notes
     warnings: list[str] = field(default_factory=list)
     unplaced: list[dict] = field(default_factory=list)
@@ -116,7 +116,7 @@ def resolve_geometry(spec: GeometrySpec, state: State, op: Operation, key: str) 
         geoms = layer.geometry[sel]
         return gpd.GeoSeries(geoms.to_numpy(), crs=layer.crs)
     if spec.kind == "file":
-        from geoplan.io import read_vector
+        from geoplan.data.io import read_vector
 
         try:
             frame = read_vector(spec.path)

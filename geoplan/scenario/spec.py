@@ -39,8 +39,9 @@ from typing import Any
 import shapely
 import shapely.geometry
 
-from geoplan import landuse, settings
-from geoplan.config import Checker, parse_yaml
+from geoplan import settings
+from geoplan.standards import landuse
+from geoplan.config.loader import Checker, parse_yaml
 from geoplan.errors import SchemaError
 
 INDUSTRIES = ("数字技术", "文化创意", "洁净能源", "生命健康", "智能制造", "智慧海洋", "新材料")
@@ -320,7 +321,7 @@ def _where(ck: Checker, v: object, path: tuple, folder: Path | None, *, firms: b
         codes = w["land_use"] if isinstance(w["land_use"], list) else [w["land_use"]]
         out["land_use"] = tuple(_code(ck, c, (*path, "land_use")) for c in codes)
     if "status" in w:
-        from geoplan.catalog import PARCEL_STATUS
+        from geoplan.data.catalog import PARCEL_STATUS
 
         out["status"] = ck.strings(w, "status", path, choices=PARCEL_STATUS)
     if "class" in w:
@@ -398,7 +399,7 @@ def _p_change_use(ck, od, path, folder, phase):
         ck.fail((*path, "mix"), "change_use takes one land use per operation")
     if not uses and not any(k in od for k in ("far", "coverage", "status", "industry")):
         ck.fail(path, "says nothing to change: give land_use, far, coverage, status or industry")
-    from geoplan.catalog import PARCEL_STATUS
+    from geoplan.data.catalog import PARCEL_STATUS
 
     industry = _industry(ck, od, "industry", path)
     return {
@@ -467,7 +468,7 @@ def _p_expand_facility(ck, od, path, folder, phase):
 def _p_add_road(ck, od, path, folder, phase):
     if "geometry" not in od:
         ck.fail((*path, "geometry"), "is required: a LineString (inline GeoJSON or file)")
-    from geoplan.catalog import BUILD_STATUS
+    from geoplan.data.catalog import BUILD_STATUS
 
     return {"geometry": _geometry(ck, od["geometry"], (*path, "geometry"), folder),
             "road_class": ck.text(od, "road_class", path, default="secondary", choices=ROAD_CLASSES),

@@ -64,7 +64,7 @@ def _scrub(obj: object) -> object:
 
 def run_json(args: list[str]) -> str:
     """Run one CLI command in-process; return its normalised JSON text."""
-    from geoplan.cli import main
+    from geoplan.cli.main import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.chdir(ROOT):
@@ -80,7 +80,7 @@ def excel_digest(args: list[str]) -> str:
     """Shape, columns and a sha256 of each sheet (as CSV) of a workbook written by ``evaluate --excel``."""
     import pandas as pd
 
-    from geoplan.cli import main
+    from geoplan.cli.main import main
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ev.xlsx"
@@ -101,10 +101,7 @@ def sample_digest() -> str:
     """sha256 of every file the sample generator writes, against the committed data/."""
     from geoplan import settings
 
-    try:
-        from geoplan.sample import generate
-    except ImportError:  # after the move to the sample package
-        from geoplan.sample.generate import generate  # type: ignore[no-redef]
+    from geoplan.sample.generate import generate
 
     lines = []
     with tempfile.TemporaryDirectory() as tmp:

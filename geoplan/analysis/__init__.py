@@ -1,0 +1,1 @@
+"""Planning analyses on in-memory layers (no file I/O, no display)."""

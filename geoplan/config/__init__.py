@@ -1,0 +1,1 @@
+"""Configuration files: one YAML loader that keeps line numbers, and typed models."""

@@ -1,0 +1,350 @@
+"""Load and validate planning layers against their declared type (:mod:`geoplan.data.catalog`).
+
+``load_layer`` = read (:mod:`geoplan.data.io`) → CRS check and offset conversion (:mod:`geoplan.data.crs`)
+→ validation that collects *every* problem with file, row, field and what to do → coercion to the
+declared dtypes → reprojection to the working CRS. Invalid geometry is repaired only when asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.data import crs as gcrs
+from geoplan.data import io
+from geoplan.data.catalog import LayerType, layer_type
+from geoplan.errors import CRSError, GeoplanError, Problem, ValidationError
+
+logger = logging.getLogger(__name__)
+
+#: Features farther than this from the zone centre suggest a wrong CRS (metres).
+PLAUSIBLE_RADIUS_M = 150_000.0
+ZONE_CENTRE_LONLAT = (121.45, 38.86)
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in one layer, plus what was repaired."""
+
+    source: str
+    layer_type: str
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    repaired: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, message: str, *, row: int | None = None, field: str | None = None, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(message, self.source, row, field, hint, severity))
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "type": self.layer_type,
+            "rows": self.rows,
+            "valid": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "repaired": self.repaired,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ValidationError(self.problems, self.source)
+
+
+def _rows_text(rows: np.ndarray, limit: int = 8) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return shown + (f" … (+{len(rows) - limit})" if len(rows) > limit else "")
+
+
+def _add_rows(report: ValidationReport, mask: np.ndarray, message: str, *, field: str | None, hint: str, severity: str = "error", per_row_limit: int = 20) -> None:
+    """Report rows where *mask* is true: one problem per row up to a limit, then a summary."""
+    rows = np.flatnonzero(mask) + 1
+    if len(rows) == 0:
+        return
+    for r in rows[:per_row_limit]:
+        report.add(message, row=int(r), field=field, hint=hint, severity=severity)
+    if len(rows) > per_row_limit:
+        report.add(f"{message} (also rows {_rows_text(rows[per_row_limit:])})", field=field, hint=hint, severity=severity)
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    ltype: LayerType | str,
+    *,
+    source: str = "",
+    repair: bool = False,
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Check *frame* against a layer type; return a coerced copy and the report.
+
+    Never raises for data problems: every one is collected in the report. With ``repair=True``
+    invalid polygons are fixed with :func:`shapely.make_valid` (and reported as warnings).
+    """
+    lt = layer_type(ltype) if isinstance(ltype, str) else ltype
+    report = ValidationReport(source=source, layer_type=lt.name, rows=len(frame))
+    out = frame.copy()
+    if len(out) == 0:
+        report.add("the layer has no features", hint="check that the right file or layer was chosen")
+
+    # --- columns ---------------------------------------------------------------------------
+    cols = set(out.columns)
+    geom_col = out.geometry.name if isinstance(out, gpd.GeoDataFrame) and out._geometry_column_name in cols else None
+    for f in lt.fields:
+        if f.required and f.name not in cols:
+            close = [c for c in cols if c.lower() == f.name.lower()]
+            hint = f"rename column {close[0]!r} to {f.name!r}" if close else f"add a column {f.name!r} ({f.label_zh}, {f.dtype}{', ' + f.unit if f.unit else ''})"
+            report.add("required column is missing", field=f.name, hint=hint)
+    known = {f.name for f in lt.fields} | ({geom_col} if geom_col else set())
+    extra = sorted(c for c in cols - known if isinstance(c, str))
+    if extra:
+        report.add(f"extra column(s) kept but not used: {', '.join(extra)}", hint="ignore, or rename if a required field is meant", severity="warning")
+
+    # --- values ----------------------------------------------------------------------------
+    for f in lt.fields:
+        if f.name not in cols:
+            continue
+        raw = out[f.name]
+        missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+        if f.required:
+            _add_rows(report, missing, "value is missing", field=f.name, hint=f"fill in {f.label_zh}")
+        if f.dtype in ("float", "int"):
+            num = pd.to_numeric(raw, errors="coerce").astype("float64")  # nullable ints → NaN
+            bad = num.isna().to_numpy() & ~missing
+            for r in np.flatnonzero(bad)[:20]:
+                report.add(f"not a number: {raw.iloc[r]!r}", row=int(r) + 1, field=f.name,
+                           hint=f"{f.label_zh} must be numeric{' in ' + f.unit if f.unit else ''}")
+            if bad.sum() > 20:
+                report.add(f"not a number (also rows {_rows_text(np.flatnonzero(bad)[20:] + 1)})", field=f.name,
+                           hint=f"{f.label_zh} must be numeric")
+            if f.min is not None:
+                _add_rows(report, (num < f.min).to_numpy(), f"value below the minimum {f.min:g}", field=f.name,
+                          hint=f"{f.label_zh} cannot be below {f.min:g}{' ' + f.unit if f.unit else ''}")
+            if f.max is not None:
+                _add_rows(report, (num > f.max).to_numpy(), f"value above the maximum {f.max:g}", field=f.name,
+                          hint=f"check the unit of {f.label_zh} ({f.unit or 'ratio'})")
+            if f.dtype == "int":
+                frac = (num.notna() & (num != np.floor(num.fillna(0)))).to_numpy()
+                _add_rows(report, frac, "value must be a whole number", field=f.name, hint=f"round {f.label_zh}")
+                out[f.name] = num.round().astype("Int64")
+            else:
+                out[f.name] = num.astype("float64")
+        elif f.dtype == "bool":
+            mapped = raw.map(_to_bool)
+            bad = mapped.isna().to_numpy() & ~missing
+            _add_rows(report, bad, "not a yes/no value", field=f.name, hint="use true/false, 1/0 or 是/否")
+            out[f.name] = mapped.astype("boolean")
+        else:
+            text = raw.where(raw.isna(), raw.astype(str).str.strip())
+            out[f.name] = text.astype("object")
+            if f.choices is not None:
+                bad = ~text.isin(f.choices).to_numpy() & ~missing
+                _add_rows(report, bad, "value not allowed", field=f.name, hint=f"use one of: {', '.join(c for c in f.choices if c)}")
+        if f.unique:
+            dup = out[f.name].duplicated(keep=False).to_numpy() & ~missing
+            _add_rows(report, dup, "duplicate id", field=f.name, hint="ids must be unique; renumber the duplicates")
+
+    # --- geometry --------------------------------------------------------------------------
+    if lt.geometry is not None:
+        if geom_col is None:
+            report.add("the file has no geometry", hint=f"a {lt.name} layer needs {'/'.join(lt.geometry)} geometry")
+        else:
+            out, repaired = _check_geometry(out, lt, report, repair=repair)
+            report.repaired = repaired
+    return out, report
+
+
+def _to_bool(v: object) -> object:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return pd.NA
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    text = str(v).strip().lower()
+    if text in {"1", "true", "t", "yes", "y", "是", "1.0"}:
+        return True
+    if text in {"0", "false", "f", "no", "n", "否", "0.0"}:
+        return False
+    return pd.NA
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, lt: LayerType, report: ValidationReport, *, repair: bool) -> tuple[gpd.GeoDataFrame, int]:
+    geoms = gdf.geometry.to_numpy()
+    none = shapely.is_missing(geoms)
+    _add_rows(report, none, "feature has no geometry", field="geometry", hint="draw the feature or delete the row")
+    empty = shapely.is_empty(geoms) & ~none
+    _add_rows(report, empty, "geometry is empty", field="geometry", hint="draw the feature or delete the row")
+    types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
+    present = ~none & ~empty
+    wrong = present & ~np.isin(types, list(lt.geometry))
+    if wrong.any():
+        found = ", ".join(sorted({t for t in types[wrong] if t}))
+        _add_rows(report, wrong, f"geometry type {found} not allowed", field="geometry",
+                  hint=f"a {lt.name} layer takes {'/'.join(lt.geometry)}")
+    invalid = present & ~wrong & ~shapely.is_valid(geoms)
+    repaired = 0
+    if invalid.any():
+        if repair:
+            fixed = shapely.make_valid(geoms[invalid])
+            # make_valid may return a GeometryCollection; keep the parts of the declared kind
+            fixed = np.array([_keep_kind(g, lt.geometry) for g in fixed], dtype=object)
+            geoms = geoms.copy()
+            geoms[invalid] = fixed
+            gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+            repaired = int(invalid.sum())
+            _add_rows(report, invalid, "invalid geometry was repaired (make_valid)", field="geometry",
+                      hint="check the repaired shape", severity="warning", per_row_limit=5)
+        else:
+            reasons = shapely.is_valid_reason(geoms[invalid])
+            rows = np.flatnonzero(invalid) + 1
+            for r, why in list(zip(rows, reasons, strict=True))[:20]:
+                report.add(f"invalid geometry ({why})", row=int(r), field="geometry",
+                           hint="fix it in GIS, or load with --repair to apply make_valid")
+            if len(rows) > 20:
+                report.add(f"invalid geometry (also rows {_rows_text(rows[20:])})", field="geometry", hint="load with --repair")
+    return gdf, repaired
+
+
+def _keep_kind(geom: shapely.Geometry, kinds: tuple[str, ...]) -> shapely.Geometry:
+    if geom.geom_type in kinds:
+        return geom
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in geom.geoms if g.geom_type in kinds]
+        if "Polygon" in kinds or "MultiPolygon" in kinds:
+            polys = [p for g in parts for p in (g.geoms if g.geom_type == "MultiPolygon" else [g])]
+            if polys:
+                return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+        if parts:
+            return parts[0]
+    return geom
+
+
+def _check_plausible_location(gdf: gpd.GeoDataFrame, report: ValidationReport) -> None:
+    """Flag data that lands far from the zone: the classic symptom of a wrong CRS."""
+    geoms = gdf.geometry
+    ok = ~(geoms.isna() | geoms.is_empty)
+    if not ok.any():
+        return
+    if gdf.crs.is_geographic:
+        b = geoms[ok].total_bounds
+        if b[0] < -180 or b[2] > 180 or b[1] < -90 or b[3] > 90:
+            report.add(f"coordinates ({b[0]:.0f}, {b[1]:.0f}) are not lon/lat although the CRS {gdf.crs.to_string()} says so",
+                       field="geometry", hint="the data is probably projected: name its CRS with --crs (e.g. EPSG:4549)")
+            return
+    centre = gpd.GeoSeries([shapely.Point(*ZONE_CENTRE_LONLAT)], crs=4326).to_crs(gcrs.WORKING_CRS).iloc[0]
+    try:
+        reps = gcrs.to_working(gdf[ok]).geometry.representative_point()
+    except Exception as exc:  # pyproj raises on out-of-domain input
+        report.add(f"coordinates cannot be transformed from {gdf.crs.to_string()} ({exc})", field="geometry",
+                   hint="check the declared CRS")
+        return
+    dist = reps.distance(centre).to_numpy()
+    far = dist > PLAUSIBLE_RADIUS_M
+    if far.any():
+        rows = np.flatnonzero(ok.to_numpy())[far] + 1
+        report.add(
+            f"{int(far.sum())} feature(s) lie {np.nanmax(dist[far]) / 1000:.0f} km from the Dalian zone (rows {_rows_text(rows)})",
+            field="geometry",
+            hint=f"the CRS {gdf.crs.to_string()} is probably wrong; name the right one with --crs, or declare GCJ-02/BD-09",
+        )
+
+
+@dataclass
+class Layer:
+    """A loaded, validated layer in the working CRS (or a table for firms)."""
+
+    type: str
+    data: pd.DataFrame
+    report: ValidationReport
+    path: Path | None = None
+
+
+def load_layer(
+    path: str | Path,
+    ltype: str,
+    *,
+    crs: object | None = None,
+    coord_system: str = "wgs84",
+    repair: bool = False,
+    strict: bool = True,
+    layer: str | None = None,
+    to_working: bool = True,
+) -> Layer:
+    """Read, validate and reproject one layer file.
+
+    Parameters
+    ----------
+    path
+        The file (GeoPackage, GeoJSON, zipped Shapefile, GeoParquet; CSV/Parquet/Excel for firms).
+    ltype
+        Layer type name from :data:`geoplan.data.catalog.LAYER_TYPES`.
+    crs
+        CRS to assume when the file has none. Contradicting the file's own CRS is an error.
+    coord_system
+        ``"gcj02"`` or ``"bd09"`` when lon/lat come from 高德/腾讯 or 百度; converted on entry.
+    repair
+        Apply ``make_valid`` to invalid geometry instead of reporting it as an error.
+    strict
+        Raise :class:`ValidationError` when the report has errors (default). Otherwise return
+        the layer with its report.
+    """
+    lt = layer_type(ltype)
+    p = Path(path)
+    source = p.name
+    if lt.geometry is None:
+        frame: pd.DataFrame = io.read_table(p)
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        data, report = validate_frame(frame, lt, source=source)
+        if strict:
+            report.raise_if_errors()
+        return Layer(lt.name, data, report, p)
+
+    gdf = io.read_vector(p, layer=layer)
+    report_crs: list[Problem] = []
+    try:
+        gdf = gcrs.require_crs(gdf, crs, source=source)
+    except CRSError as exc:
+        report_crs.append(Problem(str(exc).removeprefix(f"{source}: "), source, None, "crs",
+                                  "name the CRS with --crs", "error"))
+    if not report_crs and coord_system.lower().replace("-", "") != "wgs84":
+        try:
+            gdf = gcrs.convert_offset(gdf, coord_system, "wgs84")
+        except CRSError as exc:
+            report_crs.append(Problem(str(exc), source, None, "crs", "", "error"))
+    data, report = validate_frame(gdf, lt, source=source, repair=repair)
+    report.problems[:0] = report_crs
+    if not report_crs and report.ok:
+        _check_plausible_location(data, report)
+    if strict:
+        report.raise_if_errors()
+    if to_working and data.crs is not None and report.ok:
+        data = gcrs.to_working(data)
+    logger.info("loaded %s: %d %s features (%d warnings)", source, len(data), lt.name, len(report.warnings))
+    return Layer(lt.name, data, report, p)
+
+
+def validate_file(path: str | Path, ltype: str, **kwargs: object) -> ValidationReport:
+    """Validate a file and return the report (never raises for data problems)."""
+    try:
+        return load_layer(path, ltype, strict=False, **kwargs).report  # type: ignore[arg-type]
+    except GeoplanError as exc:
+        report = ValidationReport(source=Path(path).name, layer_type=ltype)
+        report.add(str(exc).removeprefix(f"{Path(path).name}: "), hint="")
+        return report

@@ -1,0 +1,596 @@
+"""Folium maps that work offline: vendored Leaflet, compact vector layers, official colours.
+
+Display-only module: EPSG:4326 appears here (and in GeoJSON export) only. ``folium`` is imported
+inside functions so that ``import geoplan.present.maps`` stays light.
+
+Offline: every map references Leaflet (and Leaflet.draw when drawing is on) as ``data:`` URLs built
+from ``geoplan/static`` — no CDN. The default basemap is none; 天地图 / 高德 / OSM are opt-in.
+
+Speed: vector layers are encoded once as a compact payload (coordinates quantised to 1e-5° and
+delta-encoded integers, properties as columns, colours as a palette index) and drawn by a small
+JS function on a canvas renderer. Styling is evaluated in JS, not per feature in Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.data import crs as gcrs
+from geoplan.errors import GeoplanError
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+QUANT = 1e5  # 1e-5 degree ≈ 1.1 m
+BACKGROUND = "#f5f4ef"
+
+BASEMAPS = ("none", "tianditu", "gaode", "osm")
+
+
+# ----------------------------------------------------------------------------- assets
+def _data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _inline_css_images(css: str, folder: Path) -> str:
+    def repl(m: re.Match) -> str:
+        ref = m.group(1).strip("'\"")
+        if ref.startswith(("#", "data:")):
+            return m.group(0)
+        f = folder / ref
+        if not f.exists():
+            return "url()"
+        mime = "image/svg+xml" if f.suffix == ".svg" else "image/png"
+        return f"url('{_data_url(f.read_bytes(), mime)}')"
+
+    return re.sub(r"url\(([^)]*)\)", repl, css)
+
+
+@lru_cache(maxsize=1)
+def asset_urls() -> dict[str, str]:
+    """data: URLs for the vendored Leaflet and Leaflet.draw JS/CSS (images inlined)."""
+    out = {}
+    for key, sub, js, css in (
+        ("leaflet", "leaflet", "leaflet.js", "leaflet.css"),
+        ("draw", "leaflet-draw", "leaflet.draw.js", "leaflet.draw.css"),
+    ):
+        folder = STATIC_DIR / sub
+        out[f"{key}_js"] = _data_url((folder / js).read_bytes(), "text/javascript")
+        css_text = _inline_css_images((folder / css).read_text(encoding="utf-8"), folder)
+        out[f"{key}_css"] = _data_url(css_text.encode("utf-8"), "text/css")
+    return out
+
+
+def _localise(element: Any) -> None:
+    """Replace an element's CDN asset lists by the vendored ones."""
+    urls = asset_urls()
+    element.default_js = [("leaflet", urls["leaflet_js"])]
+    element.default_css = [("leaflet_css", urls["leaflet_css"])]
+
+
+# ----------------------------------------------------------------------------- encoding
+def to_display(
+    gdf: gpd.GeoDataFrame, *, basemap: str = "none", simplify_m: float = 1.0
+) -> gpd.GeoDataFrame:
+    """Simplified copy in EPSG:4326 (shifted to GCJ-02 for the 高德 basemap)."""
+    g = gdf
+    if g.crs is None:
+        raise GeoplanError("layer has no CRS; cannot display it")
+    if simplify_m > 0 and g.crs.is_projected:
+        g = g.set_geometry(shapely.simplify(g.geometry.values, simplify_m, preserve_topology=True))
+    g = gcrs.to_wgs84(g)
+    if basemap == "gaode":
+
+        def shift(xy: np.ndarray) -> np.ndarray:
+            lon, lat = gcrs.wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon, lat])
+
+        g = g.set_geometry(shapely.transform(g.geometry.values, shift))
+    return g
+
+
+def encode_geometries(geoms: np.ndarray) -> tuple[list, str]:
+    """Compact nested int lists. Returns (features, kind) with kind 'polygon'|'line'|'point'.
+
+    polygon feature: [[ring, ring…] per polygon]; line: [part…]; point: [x, y]. Every ring/part is
+    a flat list [x0, y0, dx1, dy1, …] of integers in 1e-5 degrees.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(geoms)
+    if np.all(np.isin(types, (0, 4))):
+        kind = "point"
+    elif np.all(np.isin(types, (1, 5))):
+        kind = "line"
+    elif np.all(np.isin(types, (3, 6))):
+        kind = "polygon"
+    else:
+        raise GeoplanError("a map layer must hold one geometry family (points, lines or polygons)")
+    if kind == "point":
+        pts = shapely.get_coordinates(shapely.centroid(geoms))
+        q = np.rint(pts * QUANT).astype(np.int64)
+        return q.tolist(), kind
+    # explode to parts → rings, keep indices to rebuild nesting
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if kind == "polygon":
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+    else:
+        rings, ring_of = parts, np.arange(len(parts))
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(coords * QUANT).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    starts = np.r_[0, np.flatnonzero(np.diff(coord_of)) + 1]
+    d[starts] = q[starts]
+    flat = d.ravel().tolist()
+    bounds = np.r_[starts, len(coord_of)] * 2
+    ring_lists = [flat[bounds[i] : bounds[i + 1]] for i in range(len(starts))]
+    ring_ids = coord_of[starts]
+    features: list[list] = [[] for _ in range(len(geoms))]
+    if kind == "polygon":
+        poly_rings: list[list] = [[] for _ in range(len(parts))]
+        for rid, rl in zip(ring_ids, ring_lists, strict=True):
+            poly_rings[ring_of[rid]].append(rl)
+        for pid, rl in enumerate(poly_rings):
+            features[part_of[pid]].append(rl)
+    else:
+        for rid, rl in zip(ring_ids, ring_lists, strict=True):
+            features[part_of[rid]].append(rl)
+    return features, kind
+
+
+def _json_col(values: pd.Series) -> list:
+    s = pd.Series(values)
+    if pd.api.types.is_float_dtype(s):
+        return [None if v != v else round(float(v), 2) for v in s.to_numpy()]
+    return [
+        None if v is None or (isinstance(v, float) and v != v) else str(v) for v in s.to_numpy()
+    ]
+
+
+_JS = r"""
+window.geoplanCompact = window.geoplanCompact || function (data, group, renderer) {
+  var Q = 1e5, kind = data.kind, n = data.f.length, pal = data.pal, ci = data.ci;
+  function ring(a) { var out = new Array(a.length / 2), x = 0, y = 0;
+    for (var i = 0, j = 0; i < a.length; i += 2, j++) { x += a[i]; y += a[i + 1]; out[j] = [y / Q, x / Q]; }
+    return out; }
+  function tip(i) { if (!data.tip) return null; var parts = [];
+    for (var k = 0; k < data.tip.length; k++) { var v = data.p[data.tip[k][0]][i];
+      if (v !== null && v !== undefined && v !== '') parts.push(data.tip[k][1] + ': ' + v); }
+    return parts.join('<br>'); }
+  var st = data.style;
+  for (var i = 0; i < n; i++) {
+    var c = pal[ci ? ci[i] : 0], lyr, g = data.f[i];
+    if (kind === 'polygon') {
+      lyr = L.polygon(g.map(function (p) { return p.map(ring); }),
+        {renderer: renderer, color: st.stroke || c, weight: st.weight, opacity: st.opacity,
+         fillColor: c, fillOpacity: st.fill_opacity, dashArray: st.dash || null});
+    } else if (kind === 'line') {
+      lyr = L.polyline(g.map(ring), {renderer: renderer, color: c, weight: st.weight,
+         opacity: st.opacity, dashArray: st.dash || null});
+    } else {
+      lyr = L.circleMarker([g[1] / Q, g[0] / Q], {renderer: renderer, radius: st.radius,
+         color: st.stroke || '#333', weight: 1, fillColor: c, fillOpacity: st.fill_opacity});
+    }
+    lyr.feature = {type: 'Feature', properties: {id: data.ids ? data.ids[i] : i}};
+    if (data.tip && n <= data.tip_max) { lyr.bindTooltip(tip(i), {sticky: true}); }
+    group.addLayer(lyr);
+  }
+  if (data.labels) { data.labels.forEach(function (l) {
+    L.marker([l[0], l[1]], {icon: L.divIcon({className: 'gp-label', html: '<span>' + l[2] + '</span>',
+      iconSize: null}), interactive: false}).addTo(group); }); }
+  return group;
+};
+"""
+
+
+@lru_cache(maxsize=1)
+def _make_layer_class():
+    from folium.map import Layer
+    from jinja2 import Template
+
+    class CompactLayer(Layer):
+        """A vector layer drawn from a compact payload by a small JS decoder (canvas renderer)."""
+
+        _template = Template(
+            """
+{% macro script(this, kwargs) %}
+"""
+            + _JS
+            + """
+    var {{ this.get_name() }} = window.geoplanCompact({{ this.payload }},
+        L.featureGroup(), L.canvas({padding: 0.3, tolerance: 3}));
+    {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+"""
+        )
+
+        def __init__(self, payload: str, name: str, *, show: bool = True, control: bool = True):
+            super().__init__(name=name, overlay=True, control=control, show=show)
+            self._name = "CompactLayer"
+            self.payload = payload
+
+        def render(self, **kwargs):
+            # branca's MacroElement.render wraps the rendered script in a new Element, which
+            # compiles it as a Jinja template — megabytes of payload lexed on every map render.
+            # The script is final text: add it as is. (The template adds the layer to its map.)
+            script = self._template.module.__dict__["script"](self, kwargs)
+            self.get_root().script.add_child(_raw_element_class()(script), name=self.get_name())
+
+    return CompactLayer
+
+
+@lru_cache(maxsize=1)
+def _raw_element_class():
+    from branca.element import Element
+
+    class RawElement(Element):
+        """Already-rendered text (no template to compile)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self._text = text
+
+        def render(self, **kwargs):
+            return self._text
+
+    return RawElement
+
+
+def compact_payload(
+    gdf: gpd.GeoDataFrame,
+    *,
+    colors: np.ndarray | list | str,
+    ids: str | None = None,
+    tooltip: dict[str, str] | None = None,
+    style: dict | None = None,
+    labels: list[tuple[float, float, str]] | None = None,
+    tip_max: int = 20000,
+) -> str:
+    """JSON payload for :class:`CompactLayer` from a frame already in display coordinates."""
+    feats, kind = encode_geometries(gdf.geometry.values)
+    if isinstance(colors, str):
+        pal, ci = [colors], None
+    else:
+        cs = pd.Series(np.asarray(colors, dtype=object)).astype(str)
+        codes, uniques = pd.factorize(cs)
+        pal, ci = list(uniques), codes.tolist()
+    base = {
+        "weight": 0.6 if kind == "polygon" else 2,
+        "opacity": 0.9,
+        "fill_opacity": 0.75,
+        "radius": 6,
+        "stroke": None,
+        "dash": None,
+    }
+    base.update(style or {})
+    data: dict[str, Any] = {
+        "kind": kind,
+        "f": feats,
+        "pal": pal,
+        "ci": ci,
+        "style": base,
+        "tip_max": tip_max,
+    }
+    if ids is not None:
+        data["ids"] = _json_col(gdf[ids])
+    if tooltip:
+        cols = list(tooltip)
+        data["p"] = {c: _json_col(gdf[c]) for c in cols}
+        data["tip"] = [[c, tooltip[c]] for c in cols]
+    if labels:
+        data["labels"] = [[round(lat, 5), round(lon, 5), text] for lat, lon, text in labels]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def add_layer(
+    m: Any,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    *,
+    colors: np.ndarray | list | str,
+    basemap: str = "none",
+    ids: str | None = None,
+    tooltip: dict[str, str] | None = None,
+    style: dict | None = None,
+    label_col: str | None = None,
+    show: bool = True,
+    simplify_m: float = 1.0,
+    keep: list[str] | None = None,
+) -> Any:
+    """Add *gdf* (any CRS) as a compact vector layer to folium map *m*."""
+    if gdf is None or len(gdf) == 0:
+        return None
+    cols = [
+        c
+        for c in {
+            *(keep or []),
+            *(tooltip or {}),
+            *([ids] if ids else []),
+            *([label_col] if label_col else []),
+        }
+        if c in gdf.columns
+    ]
+    g = to_display(gdf[[*cols, gdf.geometry.name]], basemap=basemap, simplify_m=simplify_m)
+    labels = None
+    if label_col:
+        pts = shapely.point_on_surface(g.geometry.values)
+        xy = shapely.get_coordinates(pts)
+        labels = [(y, x, str(t)) for (x, y), t in zip(xy, g[label_col].astype(str), strict=True)]
+    payload = compact_payload(
+        g, colors=colors, ids=ids, tooltip=tooltip, style=style, labels=labels
+    )
+    layer = _make_layer_class()(payload, name, show=show)
+    layer.add_to(m)
+    return layer
+
+
+# ----------------------------------------------------------------------------- map shell
+def tianditu_key() -> str | None:
+    key = os.environ.get("TIANDITU_KEY")
+    if key:
+        return key
+    try:  # Streamlit secrets, only when running inside the app
+        import streamlit as st
+
+        return st.secrets.get("TIANDITU_KEY")  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
+def _add_basemap(m: Any, basemap: str) -> None:
+    import folium
+
+    if basemap == "none":
+        return
+    if basemap == "osm":
+        folium.TileLayer(
+            "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+            attr="© OpenStreetMap",
+            name="OSM",
+            max_zoom=19,
+        ).add_to(m)
+    elif basemap == "gaode":
+        folium.TileLayer(
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+            attr="© 高德地图 (GCJ-02)",
+            name="高德",
+            subdomains="1234",
+            max_zoom=18,
+        ).add_to(m)
+    elif basemap == "tianditu":
+        key = tianditu_key()
+        if not key:
+            raise GeoplanError(
+                "天地图底图需要密钥：设置环境变量 TIANDITU_KEY 或 Streamlit secrets 中的 TIANDITU_KEY"
+                " / the 天地图 basemap needs TIANDITU_KEY (env or Streamlit secrets)"
+            )
+        for lyr in ("vec", "cva"):
+            url = (
+                f"https://t{{s}}.tianditu.gov.cn/{lyr}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                f"&LAYER={lyr}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+                f"&TILECOL={{x}}&tk={key}"
+            )
+            folium.TileLayer(
+                url,
+                attr="© 天地图",
+                name=f"天地图 {lyr}",
+                subdomains="01234567",
+                overlay=lyr == "cva",
+                control=False,
+            ).add_to(m)
+    else:
+        raise GeoplanError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+
+
+_CSS = (
+    """
+<style>
+.leaflet-container {background: %s; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;}
+.gp-label span {font-size: 12px; font-weight: 600; color: #222; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%%;}
+.gp-legend {background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; font-size: 12px;
+  line-height: 16px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 55vh; overflow-y: auto;}
+.gp-legend i {display: inline-block; width: 14px; height: 10px; margin-right: 5px; border: 1px solid #777;
+  vertical-align: middle;}
+.gp-legend b {display: block; margin: 2px 0;}
+.gp-north {background: rgba(255,255,255,.85); padding: 2px 6px; border-radius: 4px; text-align: center;
+  font: bold 13px sans-serif; line-height: 14px; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
+</style>
+"""
+    % BACKGROUND
+)
+
+
+def _make_control_class():
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class HtmlControl(MacroElement):
+        """A Leaflet control holding fixed HTML (legend, north arrow); works in st_folium too."""
+
+        _template = Template("""
+{% macro script(this, kwargs) %}
+    (function () {
+      var c = L.control({position: {{ this.position|tojson }}});
+      c.onAdd = function () { var d = L.DomUtil.create('div', {{ this.css_class|tojson }});
+        d.innerHTML = {{ this.html|tojson }}; L.DomEvent.disableClickPropagation(d); return d; };
+      c.addTo({{ this._parent.get_name() }});
+      if (!document.getElementById('gp-style')) { var s = document.createElement('div');
+        s.id = 'gp-style'; s.innerHTML = {{ this.css|tojson }}; document.head.appendChild(s.firstElementChild); }
+    })();
+{% endmacro %}
+""")
+
+        def __init__(self, html: str, position: str = "bottomright", css_class: str = "gp-legend"):
+            super().__init__()
+            self._name = "HtmlControl"
+            self.html = html
+            self.position = position
+            self.css_class = css_class
+            self.css = _CSS.strip()
+
+    return HtmlControl
+
+
+def _make_fit_class():
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class FitOnResize(MacroElement):
+        """Re-fit the bounds when the container gets its final size (iframes resize after load)."""
+
+        _template = Template("""
+{% macro script(this, kwargs) %}
+    (function (m, b) {
+      var t0 = Date.now(), user = false;
+      function fit() { if (user) return; m.invalidateSize();
+        var s = m.getSize(), pad = s.x > 700 ? [190, 10] : [10, 10];
+        m.fitBounds(b, {paddingTopLeft: [10, 10], paddingBottomRight: pad}); }
+      m.getContainer().addEventListener('mousedown', function () { user = true; });
+      m.getContainer().addEventListener('wheel', function () { user = true; });
+      window.addEventListener('resize', function () { if (Date.now() - t0 < 3000) fit(); });
+      [100, 400, 900, 1800].forEach(function (ms) { setTimeout(fit, ms); });
+    })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
+{% endmacro %}
+""")
+
+        def __init__(self, bounds: list):
+            super().__init__()
+            self._name = "FitOnResize"
+            self.bounds = bounds
+
+    return FitOnResize
+
+
+def legend_html(title: str, entries: list[tuple[str, str]], *, kind: str = "fill") -> str:
+    """Legend body: *entries* are (label, colour)."""
+    rows = []
+    for label, col in entries:
+        if kind == "line":
+            sw = f'<i style="background:{col};height:3px;border:none"></i>'
+        elif kind == "point":
+            sw = f'<i style="background:{col};border-radius:50%;width:10px"></i>'
+        else:
+            sw = f'<i style="background:{col}"></i>'
+        rows.append(f"{sw}{label}")
+    return f"<b>{title}</b>" + "<br>".join(rows)
+
+
+def add_legend(m: Any, sections: list[str], position: str = "bottomright") -> None:
+    _make_control_class()("<hr style='margin:3px 0'>".join(sections), position, "gp-legend").add_to(
+        m
+    )
+
+
+def base_map(
+    bounds_4326: tuple[float, float, float, float],
+    *,
+    basemap: str = "none",
+    draw: bool = False,
+    height: int = 560,
+    north: str = "北",
+) -> Any:
+    """An empty folium map fitted to (minx, miny, maxx, maxy) with scale bar and north arrow."""
+    import folium
+
+    if basemap not in BASEMAPS:
+        raise GeoplanError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    minx, miny, maxx, maxy = bounds_4326
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        tiles=None,
+        control_scale=True,
+        zoom_start=12,
+        prefer_canvas=True,
+        height=height,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    _localise(m)
+    _add_basemap(m, basemap)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _make_fit_class()([[miny, minx], [maxy, maxx]]).add_to(m)
+    _make_control_class()(f"▲<br>{north}", "topright", "gp-north").add_to(m)
+    if draw:
+        from folium.plugins import Draw
+
+        urls = asset_urls()
+        d = Draw(
+            export=False,
+            draw_options={
+                "polyline": False,
+                "circle": False,
+                "marker": False,
+                "circlemarker": False,
+                "rectangle": True,
+                "polygon": True,
+            },
+            edit_options={"edit": False},
+        )
+        d.default_js = [("leaflet_draw_js", urls["draw_js"])]
+        d.default_css = [("leaflet_draw_css", urls["draw_css"])]
+        d.add_to(m)
+    return m
+
+
+def payload_bytes(m: Any) -> int:
+    """Bytes of vector data (compact payloads) on map *m* — what the browser receives per map."""
+    return sum(
+        len(c.payload.encode("utf-8")) for c in m._children.values() if hasattr(c, "payload")
+    )
+
+
+def finish(m: Any, *, layer_control: bool = True) -> Any:
+    import folium
+
+    if layer_control:
+        folium.LayerControl(collapsed=True, position="topleft").add_to(m)
+    return m
+
+
+def bounds_4326(gdf: gpd.GeoDataFrame, basemap: str = "none") -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = gcrs.to_wgs84(gdf[[gdf.geometry.name]]).total_bounds
+    if basemap == "gaode":
+        (x0, x1), (y0, y1) = gcrs.wgs84_to_gcj02(np.array([minx, maxx]), np.array([miny, maxy]))
+        return float(x0), float(y0), float(x1), float(y1)
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def to_html(m: Any) -> str:
+    """Standalone HTML of *m* (all assets inline)."""
+    return m.get_root().render()
+
+
+def external_urls(html: str) -> list[str]:
+    """http(s) URLs that a page would load (src/href/url()), for offline checks."""
+    found = re.findall(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", html)
+    found += re.findall(r"""url\(\s*["']?(https?://[^)"']+)""", html)
+    found += re.findall(r"""L\.tileLayer\(\s*["'](https?://[^"']+)""", html)
+    return sorted(set(found))
+
+
+# ----------------------------------------------------------------------------- picking
+def feature_at(
+    gdf: gpd.GeoDataFrame, lat: float, lon: float, *, basemap: str = "none"
+) -> int | None:
+    """Positional index of the feature of *gdf* (any projected CRS) under a clicked point."""
+    if basemap == "gaode":
+        lon_a, lat_a = gcrs.gcj02_to_wgs84(np.array([lon]), np.array([lat]))
+        lon, lat = float(lon_a[0]), float(lat_a[0])
+    pt = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(gdf.crs).iloc[0]
+    hits = gdf.sindex.query(pt, predicate="intersects")
+    if len(hits) == 0:
+        return None
+    return int(hits[0])

@@ -1,0 +1,1 @@
+"""What codes and coefficients mean: land-use classification, control and coefficient tables."""
