@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geoplan.present.text import t  # noqa: E402
 from geoplan.present.maps import BASEMAPS  # noqa: E402
+from geoplan.text import t  # noqa: E402
 
 st.set_page_config(page_title=t("browser_title"), layout="wide")
 
@@ -28,7 +28,10 @@ with st.sidebar:
         format_func=lambda v: t(f"lang_{v}"),
     )
     st.selectbox(
-        t("basemap", lang), BASEMAPS, key=f"basemap_{lang}", format_func=lambda v: t(f"basemap_{v}", lang)
+        t("basemap", lang),
+        BASEMAPS,
+        key=f"basemap_{lang}",
+        format_func=lambda v: t(f"basemap_{v}", lang),
     )
     if st.session_state.get(f"basemap_{lang}", "none") != "none":
         st.caption(t("basemap_online_note", lang))

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from geoplan.errors import GeoplanError
-from geoplan.present.text import t
+from geoplan.text import t
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,15 @@ def wkey(name: str) -> str:
 
 def tl(lang_: str, key: str, **fmt: object) -> str:
     """Translation with an explicit language (for format_func closures evaluated later)."""
-    from geoplan.present.text import t as _t
+    from geoplan.text import t as _t
 
     return _t(key, lang_, **fmt)
+
+
+def formatter(key_of: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget ``format_func`` that translates ``key_of(value)`` in the language of this run."""
+    lang_ = lang()
+    return lambda v: tl(lang_, key_of(v))
 
 
 def T(key: str, **fmt: object) -> str:
@@ -128,8 +134,8 @@ def validate_upload(
 
     Raises GeoplanError for a file that is too large; the caller shows the report otherwise.
     """
-    from geoplan.errors import LoadError
     from geoplan.data.layers import load_layer
+    from geoplan.errors import LoadError
 
     size_mb = len(data) / 1e6
     if size_mb > max_mb:
@@ -165,10 +171,9 @@ def _open_store(target: str, has_secrets: bool, schema: str):  # schema: part of
 def project_store():
     """The project store: ``GEOPLAN_STORE`` (a .gpkg, project name or postgresql:// URL), else a
     ``[geoplan_store]`` section in Streamlit secrets (PostGIS), else ~/.geoplan/projects/default.gpkg."""
-    import os
+    from geoplan import settings
 
-    return _open_store(os.environ.get("GEOPLAN_STORE", "").strip(), _store_secrets() is not None,
-                       os.environ.get("GEOPLAN_PG_SCHEMA", ""))
+    return _open_store(settings.store_target(), _store_secrets() is not None, settings.pg_schema())
 
 
 def store_label() -> str:
@@ -191,15 +196,28 @@ def store_load(kind: str, name: str, version: int | None = None):
     return project_store().load(kind, name, version)
 
 
-def store_save(kind: str, name: str, payload: Any, *, user: str = "", message: str = "",
-               expected_version: int | None = None) -> int | None:
+def store_save(
+    kind: str,
+    name: str,
+    payload: Any,
+    *,
+    user: str = "",
+    message: str = "",
+    expected_version: int | None = None,
+) -> int | None:
     """Save a new version; show what went wrong (conflict, bad name) instead of raising."""
     from geoplan.errors import ConflictError
     from geoplan.store import current_user
 
     try:
-        return project_store().save(kind, name, payload, user=user.strip() or current_user(), message=message,
-                                    expected_version=expected_version)
+        return project_store().save(
+            kind,
+            name,
+            payload,
+            user=user.strip() or current_user(),
+            message=message,
+            expected_version=expected_version,
+        )
     except ConflictError as exc:
         st.error(f"{T('store_conflict')}\n\n{exc}")
     except GeoplanError as exc:

@@ -224,7 +224,9 @@ def downloads(zone) -> None:
     with st.expander(T("store_save_eval")):
         st.caption(T("store_where", where=C.store_label()))
         name = st.text_input(T("store_name"), value=f"亩均评价-{scheme()}", key="pa_store_name")
-        user = st.text_input(T("store_user"), key="store_user_pa", value=st.session_state.get("store_user", ""))
+        user = st.text_input(
+            T("store_user"), key="store_user_pa", value=st.session_state.get("store_user", "")
+        )
         msg = st.text_input(T("store_message"), key="pa_store_msg")
         if st.button(T("store_save"), key="pa_store_save"):
             v = C.store_save("evaluation", name, ev.to_payload(), user=user, message=msg)

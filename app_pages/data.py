@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import _common as C
 from geoplan.data.catalog import LAYER_TYPES
-from geoplan.present.text import STRINGS
+from geoplan.text import STRINGS
 
 T = C.T
 SUFFIXES = ["gpkg", "geojson", "json", "zip", "parquet", "geoparquet"]
@@ -33,7 +33,7 @@ def body() -> None:
         ["wgs84", "gcj02", "bd09"],
         horizontal=True,
         key=C.wkey("da_coord"),
-        format_func=lambda v, _l=C.lang(): C.tl(_l, f"coord_{v}"),
+        format_func=C.formatter(lambda v: f"coord_{v}"),
     )
     upload = st.file_uploader(
         T("upload"), type=SUFFIXES + (["csv", "xlsx"] if ltype == "firms" else []), key="da_file"
@@ -99,14 +99,21 @@ def _store_section() -> None:
     table = pd.DataFrame(items)
     table["kind"] = table["kind"].map(lambda k: T(f"kind_{k}"))
     table = table.drop(columns=[c for c in ("rows",) if c in table])
-    st.dataframe(table.rename(columns={c: T(f"store_col_{c}") for c in table.columns if f"store_col_{c}" in STRINGS}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        table.rename(
+            columns={c: T(f"store_col_{c}") for c in table.columns if f"store_col_{c}" in STRINGS}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     labels = {f"{T('kind_' + it['kind'])} · {it['name']}": it for it in items}
     pick = st.selectbox(T("store_open"), list(labels), key="da_store_pick")
     it = labels[pick]
     hist = store.history(it["kind"], it["name"])
     versions = [h["version"] for h in hist]
-    v = st.selectbox(T("store_version"), versions[::-1], key=f"da_store_v_{it['kind']}_{it['name']}")
+    v = st.selectbox(
+        T("store_version"), versions[::-1], key=f"da_store_v_{it['kind']}_{it['name']}"
+    )
     with st.expander(T("store_history")):
         st.dataframe(pd.DataFrame(hist), hide_index=True, width="stretch")
     payload = store.load(it["kind"], it["name"], v)
@@ -115,7 +122,10 @@ def _store_section() -> None:
     elif it["kind"] in ("evaluation", "result"):
         _show_saved(payload, f"{it['name']}_v{v}")
     elif it["kind"] == "layer":
-        st.dataframe(pd.DataFrame(payload.drop(columns="geometry", errors="ignore")).head(200), width="stretch")
+        st.dataframe(
+            pd.DataFrame(payload.drop(columns="geometry", errors="ignore")).head(200),
+            width="stretch",
+        )
     with st.expander(T("store_audit")):
         log = store.audit_log(kind=it["kind"], name=it["name"])
         st.dataframe(pd.DataFrame(log), hide_index=True, width="stretch")
@@ -131,18 +141,32 @@ def _show_saved(payload: dict, stem: str) -> None:
         for col, c in zip(cols, ("A", "B", "C", "D", "T"), strict=True):
             col.metric(T(f"class_{c}"), f"{summary['classes'].get(c, 0):,}")
         z = summary.get("zone") or {}
-        st.caption(f"{T('scheme')}: {summary.get('scheme')} · {T('tax_per_mu')}: {z.get('tax_per_mu')}")
+        st.caption(
+            f"{T('scheme')}: {summary.get('scheme')} · {T('tax_per_mu')}: {z.get('tax_per_mu')}"
+        )
     elif "kpis" in summary:  # a scenario result
         st.dataframe(payload["kpis"], hide_index=True, width="stretch")
     frames = {k: v for k, v in payload.items() if isinstance(v, pd.DataFrame)}
-    frames |= {f"{k}_{kk}": vv for k, v in payload.items() if isinstance(v, dict)
-               for kk, vv in v.items() if isinstance(vv, pd.DataFrame)}
+    frames |= {
+        f"{k}_{kk}": vv
+        for k, v in payload.items()
+        if isinstance(v, dict)
+        for kk, vv in v.items()
+        if isinstance(vv, pd.DataFrame)
+    }
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in frames.items():
-            pd.DataFrame(df.drop(columns="geometry", errors="ignore")).to_excel(xw, sheet_name=name[:31], index=False)
-    st.download_button(T("store_download"), buf.getvalue(), file_name=f"{stem}.xlsx", key="da_store_dl",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            pd.DataFrame(df.drop(columns="geometry", errors="ignore")).to_excel(
+                xw, sheet_name=name[:31], index=False
+            )
+    st.download_button(
+        T("store_download"),
+        buf.getvalue(),
+        file_name=f"{stem}.xlsx",
+        key="da_store_dl",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 C.guard(body)

@@ -166,9 +166,8 @@ def _map(
     import shapely
 
     from geoplan.analysis import infrastructure as infra
-    from geoplan.present import maps
-    from geoplan.present import viz
-    from geoplan.present.text import t
+    from geoplan.present import maps, viz
+    from geoplan.text import t
 
     z = _zone
     unit, digits = UNITS[kind], DIGITS[kind]
@@ -383,24 +382,51 @@ def _chart(res, kind: str, lang: str) -> None:
     spec = {  # a plain Vega-Lite spec: no Altair schema validation on every rerun
         "height": 15 * len(b) if len(b) > 12 else 240,
         "layer": [
-            {"data": {"values": data}, "mark": "bar", "encoding": {
-                "x": {"field": "util", "type": "quantitative", "title": col},
-                "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None,
-                      "axis": {"labelLimit": 200, "labelFontSize": 10, "labelOverlap": False}},
-                "color": {"field": "alert_label", "type": "nominal", "title": None,
-                          "scale": {"domain": [C.tl(lang, f"in_alert_{a}") for a in present],
-                                    "range": [ALERT_COLORS[a] for a in present]},
-                          "legend": {"orient": "bottom", "columns": 2}},
-                "tooltip": [
-                    {"field": "name", "type": "nominal", "title": T("name")},
-                    {"field": "util", "type": "quantitative", "title": col},
-                    {"field": "demand", "type": "quantitative", "title": T("in_col_demand", unit=UNITS[kind]),
-                     "format": ",.1f"},
-                    {"field": "capacity", "type": "quantitative",
-                     "title": T("in_col_capacity", unit=UNITS[kind]), "format": ",.1f"},
-                ]}},
-            {"data": {"values": rules}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
-             "encoding": {"x": {"field": "x", "type": "quantitative"}}},
+            {
+                "data": {"values": data},
+                "mark": "bar",
+                "encoding": {
+                    "x": {"field": "util", "type": "quantitative", "title": col},
+                    "y": {
+                        "field": "name",
+                        "type": "nominal",
+                        "sort": "-x",
+                        "title": None,
+                        "axis": {"labelLimit": 200, "labelFontSize": 10, "labelOverlap": False},
+                    },
+                    "color": {
+                        "field": "alert_label",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {
+                            "domain": [C.tl(lang, f"in_alert_{a}") for a in present],
+                            "range": [ALERT_COLORS[a] for a in present],
+                        },
+                        "legend": {"orient": "bottom", "columns": 2},
+                    },
+                    "tooltip": [
+                        {"field": "name", "type": "nominal", "title": T("name")},
+                        {"field": "util", "type": "quantitative", "title": col},
+                        {
+                            "field": "demand",
+                            "type": "quantitative",
+                            "title": T("in_col_demand", unit=UNITS[kind]),
+                            "format": ",.1f",
+                        },
+                        {
+                            "field": "capacity",
+                            "type": "quantitative",
+                            "title": T("in_col_capacity", unit=UNITS[kind]),
+                            "format": ",.1f",
+                        },
+                    ],
+                },
+            },
+            {
+                "data": {"values": rules},
+                "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}},
+            },
         ],
     }
     st.vega_lite_chart(spec, width="stretch")
@@ -506,8 +532,13 @@ def _frame_section(zone, key: tuple, lang: str) -> None:
             T("in_col_completion"): (table["completion"] * 100).round(0),
         }
     )
-    st.dataframe(df, hide_index=True, width="stretch", height=38 + 35 * len(df),
-                 column_config=_num({c: "%.1f" for c in df.columns[2:5]} | {df.columns[5]: "%.0f"}))
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        height=38 + 35 * len(df),
+        column_config=_num(dict.fromkeys(df.columns[2:5], "%.1f") | {df.columns[5]: "%.0f"}),
+    )
 
 
 def _access_section(zone, key: tuple, phase: str) -> None:
@@ -535,8 +566,12 @@ def _access_section(zone, key: tuple, phase: str) -> None:
             "—" if med is None else f"{med:,.0f} m",
             help=T("in_col_median"),
         )
-    st.dataframe(df, hide_index=True, width="stretch",
-                 column_config=_num({df.columns[1]: "%.1f", df.columns[2]: "%.1f"}))
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        column_config=_num({df.columns[1]: "%.1f", df.columns[2]: "%.1f"}),
+    )
     st.caption(T("in_access_note", phase=T(f"phase_{phase}")))
 
 
@@ -579,8 +614,12 @@ def _coverage_section(cov) -> None:
             T("in_col_uncovered"): ((1 - shares) * 100).round(1).to_numpy(),
         }
     )
-    st.dataframe(df, hide_index=True, width="stretch",
-                 column_config=_num({df.columns[3]: "%.1f", df.columns[4]: "%.1f", df.columns[5]: "%.1f"}))
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        column_config=_num({df.columns[3]: "%.1f", df.columns[4]: "%.1f", df.columns[5]: "%.1f"}),
+    )
     if not len(cov.gaps):
         st.caption(T("in_gaps_none"))
 
@@ -614,14 +653,14 @@ def body() -> None:
         list(KINDS),
         horizontal=True,
         key=C.wkey("in_kind"),
-        format_func=lambda k, _l=C.lang(): C.tl(_l, f"layer_{k}"),
+        format_func=C.formatter(lambda k: f"layer_{k}"),
     )
     phase = c2.radio(
         T("phase"),
         list(PHASES),
         horizontal=True,
         key=C.wkey("in_phase"),
-        format_func=lambda p, _l=C.lang(): C.tl(_l, f"phase_{p}"),
+        format_func=C.formatter(lambda p: f"phase_{p}"),
     )
     with st.spinner(T("in_computing")):
         res = _try(lambda: _balance(zone, key, phase))

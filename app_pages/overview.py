@@ -9,15 +9,14 @@ from app_pages import _common as C
 from app_pages import _eval as E
 from geoplan import settings
 from geoplan.standards import landuse
-from geoplan.present.text import t
+from geoplan.text import t
 
 T = C.T
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _layout(_zone, key: tuple, structure: str, lang: str, basemap: str):
-    from geoplan.present import maps
-    from geoplan.present import viz
+    from geoplan.present import maps, viz
 
     m = viz.layout_map(_zone, structure=structure, lang=lang, basemap=basemap)
     return m, maps.to_html(
@@ -78,7 +77,7 @@ def body() -> None:
             ["14th", "13th"],
             horizontal=True,
             key=C.wkey("ov_structure"),
-            format_func=lambda v, _l=C.lang(): C.tl(_l, f"structure_{v}"),
+            format_func=C.formatter(lambda v: f"structure_{v}"),
         )
         m, html = _layout(zone, C.zone_key(), structure, lang, basemap)
         C.show_map(m, key=f"ov_map_{structure}_{lang}_{basemap}", returned=[], height=640)

@@ -51,7 +51,7 @@ def _filter(parcels: pd.DataFrame, firms: pd.DataFrame) -> tuple[pd.DataFrame, t
         sorted(parcels["status"].dropna().unique()),
         key=C.wkey("pa_status"),
         placeholder=T("all"),
-        format_func=lambda s, _l=C.lang(): C.tl(_l, f"status_{s}"),
+        format_func=C.formatter(lambda s: f"status_{s}"),
     )
     mask = np.ones(len(parcels), dtype=bool)
     if plates:
@@ -157,7 +157,7 @@ def body() -> None:
         T("color_by"),
         by_opts,
         key=C.wkey("pa_by"),
-        format_func=lambda v, _l=C.lang(): C.tl(_l, "col_land_use" if v == "land_use" else v),
+        format_func=C.formatter(lambda v: "col_land_use" if v == "land_use" else v),
     )
     with top[2]:
         _find(parcels, firms)

@@ -24,7 +24,7 @@ def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap
     import folium
 
     from geoplan.present import maps
-    from geoplan.present.text import t
+    from geoplan.text import t
 
     png, bounds = _res.display_png(900, what=what)
     m = maps.base_map(
@@ -76,7 +76,7 @@ def body() -> None:
         ["score", "constraints"],
         horizontal=True,
         key=C.wkey("su_what"),
-        format_func=lambda v, _l=C.lang(): C.tl(_l, f"suit_{v}"),
+        format_func=C.formatter(lambda v: f"suit_{v}"),
     )
     min_area = c2.slider(
         T("suit_min_area"), 5.0, 200.0, float(res.config.min_area_mu), 5.0, key="su_min_area"

@@ -58,7 +58,7 @@ def main() -> None:
     rows = [measure(p, *c) for p, c in CASES.items()]
     for r in rows:
         r["target_met"] = r["rerun_median_ms"] <= 300
-    print(json.dumps(rows, indent=2, ensure_ascii=False))  # noqa: T201 - benchmark report
+    print(json.dumps(rows, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

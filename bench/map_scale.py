@@ -40,8 +40,8 @@ def make_parcels(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 
 def compact(gdf: gpd.GeoDataFrame) -> str:
-    from geoplan.standards import landuse
     from geoplan.present import maps
+    from geoplan.standards import landuse
 
     m = maps.base_map(maps.bounds_4326(gdf))
     maps.add_layer(
@@ -97,7 +97,7 @@ def main() -> None:
         "size_ratio": round(sn / sc, 1),
         "target_met": tn / tc >= 5 and sn / sc >= 5,
     }
-    print(json.dumps(out, indent=2))  # noqa: T201 - benchmark report
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geoplan.data.crs import WORKING_CRS
 from geoplan.analysis.infrastructure import assign_catchments
 from geoplan.analysis.network import build_network
+from geoplan.data.crs import WORKING_CRS
 
 
 def best_of(fn, n: int = 9) -> tuple[float, object]:
@@ -42,36 +42,57 @@ def main(n_lines: int = 160, n_parcels: int = 100_000, n_fac: int = 20, seed: in
     pos = np.arange(n_lines) * step
     jit = rng.uniform(-20, 20, n_lines)
     lines = [shapely.LineString([(0, y + j), (size, y - j)]) for y, j in zip(pos, jit, strict=True)]
-    lines += [shapely.LineString([(x + j, 0), (x - j, size)]) for x, j in zip(pos, jit, strict=True)]
-    roads = gpd.GeoDataFrame({"road_id": [f"R{i}" for i in range(len(lines))]}, geometry=lines, crs=WORKING_CRS)
+    lines += [
+        shapely.LineString([(x + j, 0), (x - j, size)]) for x, j in zip(pos, jit, strict=True)
+    ]
+    roads = gpd.GeoDataFrame(
+        {"road_id": [f"R{i}" for i in range(len(lines))]}, geometry=lines, crs=WORKING_CRS
+    )
     t = time.perf_counter()
     net = build_network(roads, tolerance_m=2.0)
     t_build = time.perf_counter() - t
     xy = rng.uniform(0, size, (n_parcels, 2))
-    parcels = gpd.GeoDataFrame(geometry=shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 30, xy[:, 1] + 30),
-                               crs=WORKING_CRS)
-    fac = gpd.GeoDataFrame(geometry=shapely.points(rng.uniform(0, size, (n_fac, 2))), crs=WORKING_CRS)
+    parcels = gpd.GeoDataFrame(
+        geometry=shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 30, xy[:, 1] + 30), crs=WORKING_CRS
+    )
+    fac = gpd.GeoDataFrame(
+        geometry=shapely.points(rng.uniform(0, size, (n_fac, 2))), crs=WORKING_CRS
+    )
     src_nodes = net.edges["u"].to_numpy()[net._tree.query_nearest(fac.geometry.values)[1]]
     t_attach, att = best_of(lambda: net.attach(parcels, max_access_m=500.0), 1)
     bare = lambda: dijkstra(net.graph, indices=np.unique(src_nodes), min_only=True)  # noqa: E731
-    bare_src = lambda: dijkstra(net.graph, indices=np.unique(src_nodes), min_only=True,  # noqa: E731
-                                return_predecessors=True)
+
+    def bare_src():
+        return dijkstra(
+            net.graph, indices=np.unique(src_nodes), min_only=True, return_predecessors=True
+        )
+
     assign = lambda: assign_catchments(parcels, fac, net, parcels_att=att)  # noqa: E731
     c = assign()
     # interleaved: each round times all three back to back, so machine drift hits them alike;
     # the ratio is the median of the per-round ratios
-    rounds = [(best_of(bare, 1)[0], best_of(bare_src, 1)[0], best_of(assign, 1)[0]) for _ in range(25)]
+    rounds = [
+        (best_of(bare, 1)[0], best_of(bare_src, 1)[0], best_of(assign, 1)[0]) for _ in range(25)
+    ]
     t_bare, t_bare_src, t_assign = (float(np.median(x)) for x in zip(*rounds, strict=True))
     r_bare = float(np.median([a / b for b, _, a in rounds]))
     r_src = float(np.median([a / s for _, s, a in rounds]))
-    print(f"network: {net.report['nodes']} nodes, {net.report['edges']} edges (build {t_build:.2f} s)")
+    print(
+        f"network: {net.report['nodes']} nodes, {net.report['edges']} edges (build {t_build:.2f} s)"
+    )
     print(f"attach {n_parcels} parcel polygons (once per layer, cached): {t_attach:.2f} s")
-    print(f"bare csgraph multi-source dijkstra ({n_fac} sources): {t_bare * 1000:.1f} ms; "
-          f"with the source of each node (what an assignment needs): {t_bare_src * 1000:.1f} ms")
-    print(f"assign {n_parcels} parcels to {n_fac} facilities: {t_assign * 1000:.1f} ms "
-          f"(network {np.mean(c['method'] == 'network'):.1%})")
-    print(f"ratio assign / bare dijkstra: {r_bare:.2f} (target ≤ 1.5); "
-          f"/ bare dijkstra with sources: {r_src:.2f} (medians of 25 interleaved rounds)")
+    print(
+        f"bare csgraph multi-source dijkstra ({n_fac} sources): {t_bare * 1000:.1f} ms; "
+        f"with the source of each node (what an assignment needs): {t_bare_src * 1000:.1f} ms"
+    )
+    print(
+        f"assign {n_parcels} parcels to {n_fac} facilities: {t_assign * 1000:.1f} ms "
+        f"(network {np.mean(c['method'] == 'network'):.1%})"
+    )
+    print(
+        f"ratio assign / bare dijkstra: {r_bare:.2f} (target ≤ 1.5); "
+        f"/ bare dijkstra with sources: {r_src:.2f} (medians of 25 interleaved rounds)"
+    )
 
 
 if __name__ == "__main__":

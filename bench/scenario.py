@@ -43,9 +43,13 @@ def main(repeat: int = 7) -> None:
         med = statistics.median(timed(lambda s=s: S.run_scenario(s), repeat))
         worst = max(worst, med)
         print(f"{s.name:<24} {med:>9.3f} {0.5:>7.1f} {med / 0.5:>6.2f}")
-    med = statistics.median(timed(lambda: S.compare([S.run_scenario(s) for s in specs]), max(3, repeat // 2)))
+    med = statistics.median(
+        timed(lambda: S.compare([S.run_scenario(s) for s in specs]), max(3, repeat // 2))
+    )
     print(f"{'compare all four':<24} {med:>9.3f} {2.0:>7.1f} {med / 2.0:>6.2f}")
-    print(f"slowest single run / target: {worst / 0.5:.2f}; compare / target: {med / 2.0:.2f} (≤ 1 meets the target)")
+    print(
+        f"slowest single run / target: {worst / 0.5:.2f}; compare / target: {med / 2.0:.2f} (≤ 1 meets the target)"
+    )
 
 
 if __name__ == "__main__":

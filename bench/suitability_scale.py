@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(run_once(*args.child)))  # noqa: T201
+        print(json.dumps(run_once(*args.child)))
         return 0
     rows = [measure(s, args.keep) for s in args.sizes]
     base = rows[0]

@@ -1,22 +1,22 @@
 """GeoPlan: land-use and zoning planning for China's high-tech industrial zones.
 
 The library is importable without the app stack: ``import geoplan`` pulls in neither streamlit
-nor folium. Modules, one planning concept each:
+nor folium. Data flows one way through its packages:
 
-- :mod:`geoplan.data.catalog`, :mod:`geoplan.data.layers`, :mod:`geoplan.data.io`, :mod:`geoplan.zone` — layer
-  types, loading, validation, atomic writes, the zone bundle;
-- :mod:`geoplan.data.crs` — the working CRS, areas in m²/亩, GCJ-02 / BD-09;
-- :mod:`geoplan.config.loader` — validated YAML with file/line/field errors;
-- :mod:`geoplan.analysis.land_yield`, :mod:`geoplan.analysis.land_yield.schemes`, :mod:`geoplan.analysis.compliance`,
-  :mod:`geoplan.analysis.low_efficiency`, :mod:`geoplan.present.report` — 亩均 evaluation, 低效用地, control
-  indicators, Excel exports;
-- :mod:`geoplan.analysis.network`, :mod:`geoplan.analysis.infrastructure`, :mod:`geoplan.analysis.coverage` — road graph,
-  catchments, substation / sewage-plant balance per phase, 六纵五横, 500米见园;
-- :mod:`geoplan.analysis.suitability`, :mod:`geoplan.data.io_raster` — raster suitability and constraints;
-- :mod:`geoplan.scenario` — scenario files, operations, capacity-constrained allocation, KPIs,
-  comparison;
+- :mod:`geoplan.data` — read files, map columns, validate layers, CRS (the only package on disk);
+- :mod:`geoplan.config` — the one bounded YAML loader and typed configuration models;
+- :mod:`geoplan.standards` — what land-use codes mean; coefficient and control tables;
+- :mod:`geoplan.analysis` — 亩均 evaluation, compliance, 低效用地, road network, infrastructure
+  balance, service coverage, raster suitability and candidate land;
+- :mod:`geoplan.scenario` — scenario files, operations, capacity-constrained allocation, KPIs;
+- :mod:`geoplan.present` — maps, charts and workbooks (EPSG:4326 only here);
 - :mod:`geoplan.store` — the versioned project store (GeoPackage / PostGIS);
-- :mod:`geoplan.present.maps`, :mod:`geoplan.present.viz` — offline Folium maps (display only).
+- :mod:`geoplan.cli` — the ``geoplan`` command; the Streamlit pages live in ``app_pages/``.
+
+Beside them: :mod:`geoplan.settings` (constants and every environment variable),
+:mod:`geoplan.errors`, :mod:`geoplan.text` (every user-facing text by message key),
+:mod:`geoplan.cache` (the content-keyed cache), :mod:`geoplan.zone` (a zone's layers) and
+:mod:`geoplan.sample` (the generator of the bundled sample).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import pandas as pd
 import yaml
 
 from geoplan import settings
-from geoplan.errors import SchemaError
 from geoplan.data.layers import Layer, load_layer
+from geoplan.errors import SchemaError
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +55,20 @@ class ZoneData:
         return self.rasters.get("dem")
 
     def copy(self) -> ZoneData:
-        return ZoneData(self.name, {k: v.copy() for k, v in self.layers.items()}, dict(self.entries), dict(self.rasters))
+        return ZoneData(
+            self.name,
+            {k: v.copy() for k, v in self.layers.items()},
+            dict(self.entries),
+            dict(self.rasters),
+        )
 
     def input_paths(self) -> list[Path]:
         return [e.path for e in self.entries.values()] + list(self.rasters.values())
 
 
-def read_catalog(path: str | Path = DEFAULT_CATALOG) -> tuple[str, list[CatalogEntry], dict[str, Path]]:
+def read_catalog(
+    path: str | Path = DEFAULT_CATALOG,
+) -> tuple[str, list[CatalogEntry], dict[str, Path]]:
     """Parse a catalog YAML; paths are resolved against the catalog's project root."""
     p = Path(path)
     try:
@@ -116,7 +123,12 @@ def layer_summary(zone: ZoneData) -> list[dict]:
     rows = []
     for name, entry in zone.entries.items():
         df = zone.layers[name]
-        row: dict = {"name": name, "type": entry.type, "path": str(_rel(entry.path)), "count": len(df)}
+        row: dict = {
+            "name": name,
+            "type": entry.type,
+            "path": str(_rel(entry.path)),
+            "count": len(df),
+        }
         if isinstance(df, gpd.GeoDataFrame):
             row["crs"] = df.crs.name if df.crs is not None else None
             kinds = set(df.geometry.geom_type.dropna())
@@ -135,5 +147,3 @@ def _rel(path: Path) -> Path:
         return path.relative_to(settings.PROJECT_ROOT.resolve())
     except ValueError:
         return path
-
-

@@ -23,10 +23,15 @@ def sample_zone():
     return load_zone()
 
 
-def make_parcels(n: int = 4, *, crs=4326, lon0: float = 121.40, lat0: float = 38.86) -> gpd.GeoDataFrame:
+def make_parcels(
+    n: int = 4, *, crs=4326, lon0: float = 121.40, lat0: float = 38.86
+) -> gpd.GeoDataFrame:
     """*n* valid square parcels (≈ 100 m) near the zone, with every required field."""
     size = 0.001
-    geoms = [shapely.box(lon0 + i * 2 * size, lat0, lon0 + i * 2 * size + size, lat0 + size) for i in range(n)]
+    geoms = [
+        shapely.box(lon0 + i * 2 * size, lat0, lon0 + i * 2 * size + size, lat0 + size)
+        for i in range(n)
+    ]
     gdf = gpd.GeoDataFrame(
         {
             "parcel_id": [f"P{i:03d}" for i in range(n)],
@@ -80,12 +85,15 @@ def pytest_configure(config):
     res = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=300)
     if res.returncode != 0:
         config.issue_config_time_warning(
-            pytest.PytestWarning(f"could not start a throwaway PostGIS server: {res.stderr.strip()[-500:]}"), 2
+            pytest.PytestWarning(
+                f"could not start a throwaway PostGIS server: {res.stderr.strip()[-500:]}"
+            ),
+            2,
         )
         return
     for line in res.stdout.splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             value = shlex.split(value)[0] if value else ""
             os.environ[key] = value
             _PG_STARTED[key] = value
@@ -94,4 +102,10 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if _PG_STARTED.get("GEOPLAN_TEST_PG_DIR"):
         script = Path(__file__).resolve().parent.parent / ".ci" / "postgis.sh"
-        subprocess.run(["bash", str(script), "--stop"], capture_output=True, text=True, timeout=120, env=os.environ.copy())
+        subprocess.run(
+            ["bash", str(script), "--stop"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=os.environ.copy(),
+        )

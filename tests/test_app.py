@@ -148,10 +148,14 @@ def test_validate_upload(tmp_path):
 
 
 def test_every_ui_string_key_exists_in_both_languages():
-    from geoplan.present.text import STRINGS
+    from geoplan.text import STRINGS
 
     used = set()
-    for f in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "geoplan" / "present").glob("*.py")]:
+    for f in [
+        ROOT / "app.py",
+        *(ROOT / "app_pages").glob("*.py"),
+        *(ROOT / "geoplan" / "present").glob("*.py"),
+    ]:
         used |= set(re.findall(r"""\bT\(\s*"([a-z0-9_]+)\"""", f.read_text(encoding="utf-8")))
         used |= set(re.findall(r"""\bt\(\s*"([a-z0-9_]+)\"""", f.read_text(encoding="utf-8")))
     missing = sorted(k for k in used if k not in STRINGS)
@@ -186,7 +190,13 @@ def test_parcels_page_offers_both_excel_downloads(sample_zone):
 
 
 @pytest.mark.parametrize(
-    "page", ["app_pages/parcels.py", "app_pages/infrastructure.py", "app_pages/data.py", "app_pages/scenario.py"]
+    "page",
+    [
+        "app_pages/parcels.py",
+        "app_pages/infrastructure.py",
+        "app_pages/data.py",
+        "app_pages/scenario.py",
+    ],
 )
 def test_pages_in_english(page):
     at = run_page(page, lang="en")
@@ -221,7 +231,9 @@ def test_drawn_polygon_is_added_to_the_scenario_yaml(sample_zone):
         and op["land_use"] == "100101"
         and op["geometry"]["type"] == "Polygon"
     )
-    assert op["industry"] == "智能制造" and doc["name"].endswith("（修改）")  # jobs and output, own name
+    assert op["industry"] == "智能制造" and doc["name"].endswith(
+        "（修改）"
+    )  # jobs and output, own name
     lon, lat = op["geometry"]["coordinates"][0][0]
     assert 121 < lon < 122 and 38.5 < lat < 39.5  # EPSG:4326 in the scenario file
 
@@ -320,7 +332,7 @@ def test_infra_spread_colors_keeps_neighbours_apart():
 def test_infra_page_dynamic_string_keys_exist(sample_zone):
     """Keys the 基础设施 page builds from library values (alerts, facility status, standards)."""
     from geoplan.analysis.coverage import REQUIRED_STANDARDS
-    from geoplan.present.text import STRINGS
+    from geoplan.text import STRINGS
 
     statuses = set(sample_zone.layers["substations"]["status"]) | set(
         sample_zone.layers["sewage_plants"]["status"]
@@ -337,7 +349,9 @@ def test_infra_page_dynamic_string_keys_exist(sample_zone):
 def test_broken_scenario_shows_the_line_and_field_not_a_traceback():
     at = run_page("app_pages/scenario.py")
     key = at.text_area[0].key
-    at.text_area(key=key).set_value("name: 坏情景\noperations:\n  - op: raise_far\n    parcels: [NOPE-1]\n    far: 2\n").run()
+    at.text_area(key=key).set_value(
+        "name: 坏情景\noperations:\n  - op: raise_far\n    parcels: [NOPE-1]\n    far: 2\n"
+    ).run()
     at.button(key="sc_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     msg = " ".join(e.value for e in at.error)

@@ -70,7 +70,9 @@ def test_scenario_saved_in_the_app_reopens_in_a_new_session(store_env):
     again.selectbox(key="sc_pick").set_value(label).run()
     assert again.text_area(key=f"sc_yaml_{label}").value == text
     data = fresh("app_pages/data.py")
-    assert {"情景 · 龙王塘置换方案", "情景结果 · 龙王塘置换方案"} <= set(data.selectbox(key="da_store_pick").options)
+    assert {"情景 · 龙王塘置换方案", "情景结果 · 龙王塘置换方案"} <= set(
+        data.selectbox(key="da_store_pick").options
+    )
     from geoplan.store import open_store
 
     log = open_store(store_env).audit_log(kind="scenario", name="龙王塘置换方案")
@@ -108,7 +110,9 @@ def test_saving_over_a_newer_version_is_a_conflict_not_a_lost_write(gpkg_env):
     at = fresh("app_pages/scenario.py")
     label = "项目库：共享方案（第 1 版）"
     at.selectbox(key="sc_pick").set_value(label).run()  # session opens v1 …
-    store.save("scenario", "共享方案", "name: 共享方案\ndescription: 乙改\noperations: []\n", user="乙")  # … 乙 saves v2
+    store.save(
+        "scenario", "共享方案", "name: 共享方案\ndescription: 乙改\noperations: []\n", user="乙"
+    )  # … 乙 saves v2
     at.button(key="sc_run").click().run()
     at.text_input(key="sc_store_name").set_value("共享方案").run()
     at.button(key="sc_store_save").click().run()
@@ -118,8 +122,24 @@ def test_saving_over_a_newer_version_is_a_conflict_not_a_lost_write(gpkg_env):
 
 
 def test_cli_saved_scenario_shows_in_the_app(store_env):
-    res = subprocess.run([sys.executable, "-m", "geoplan", "scenario", "run", str(SCENARIO), "--store", store_env,
-                          "--save-as", "命令行方案", "--json"], capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geoplan",
+            "scenario",
+            "run",
+            str(SCENARIO),
+            "--store",
+            store_env,
+            "--save-as",
+            "命令行方案",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["saved"]["version"] == 1
     at = fresh("app_pages/scenario.py")

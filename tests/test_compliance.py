@@ -73,13 +73,21 @@ def test_standard_land_commitments_vs_actual():
     std = t[t["kind"] == "standard_land"]
     assert set(std["parcel_id"]) == {"A", "B"}  # D is 标准地 but not built yet: no 达产复核
     assert not result(t, "A", "commit_far")["passed"] and result(t, "B", "commit_far")["passed"]
-    assert not result(t, "A", "commit_investment")["passed"] and result(t, "B", "commit_investment")["passed"]
+    assert (
+        not result(t, "A", "commit_investment")["passed"]
+        and result(t, "B", "commit_investment")["passed"]
+    )
     assert not result(t, "A", "commit_tax")["passed"] and result(t, "B", "commit_tax")["passed"]
     e = result(t, "A", "commit_energy")  # 0.2 tce/万元 against ≤ 0.1
     assert e["op"] == "<=" and not e["passed"] and e["gap"] == pytest.approx(-0.1)
     assert result(t, "B", "commit_energy")["passed"]
     fails = compliance.failing_parcels(t, "standard_land").set_index("parcel_id")
-    assert set(fails["failed"]["A"].split(",")) == {"commit_far", "commit_investment", "commit_tax", "commit_energy"}
+    assert set(fails["failed"]["A"].split(",")) == {
+        "commit_far",
+        "commit_investment",
+        "commit_tax",
+        "commit_energy",
+    }
 
 
 def test_investment_override_and_min_far_lookup():
@@ -91,7 +99,11 @@ def test_investment_override_and_min_far_lookup():
 
 def test_malformed_standards_file(tmp_path):
     p = tmp_path / "std.yaml"
-    p.write_text("editions:\n  '2023': {coverage_min: 4, admin_max: 0.07, green_max: 0.2}\nmin_far: {}\nindustry_gb: {}\ninvestment_min_per_mu: {values: {}}\n", encoding="utf-8")
+    p.write_text(
+        "editions:\n  '2023': {coverage_min: 4, admin_max: 0.07, green_max: "
+        "0.2}\nmin_far: {}\nindustry_gb: {}\ninvestment_min_per_mu: {values: {}}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match=r"editions\.2023\.coverage_min"):
         compliance.load_standards(p)
     q = tmp_path / "std2.yaml"

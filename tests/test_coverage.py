@@ -23,9 +23,9 @@ import pytest
 import shapely
 
 from geoplan.analysis import coverage as C
+from geoplan.analysis.network import build_network
 from geoplan.data.crs import WGS84, WORKING_CRS
 from geoplan.errors import CRSError, GeoplanError, SchemaError
-from geoplan.analysis.network import build_network
 
 X0, Y0 = 500_000.0, 4_300_000.0
 

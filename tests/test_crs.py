@@ -24,7 +24,10 @@ def _random_polygons(n: int, seed: int = 7) -> gpd.GeoDataFrame:
     h = rng.uniform(0.0005, 0.01, n)
     polys = [shapely.box(x, y, x + a, y + b) for x, y, a, b in zip(lon, lat, w, h, strict=True)]
     # irregular shapes too
-    polys += [shapely.Point(x, y).buffer(r, quad_segs=8) for x, y, r in zip(lon[:50], lat[:50], w[:50], strict=True)]
+    polys += [
+        shapely.Point(x, y).buffer(r, quad_segs=8)
+        for x, y, r in zip(lon[:50], lat[:50], w[:50], strict=True)
+    ]
     return gpd.GeoDataFrame(geometry=polys, crs=4326)
 
 
@@ -60,7 +63,9 @@ def test_standard_gk_zone_would_be_worse_at_the_zone_edge():
 def test_mu_conversion():
     assert gcrs.m2_to_mu(10000 / 15) == pytest.approx(1.0)
     assert gcrs.mu_to_m2(15.0) == pytest.approx(10000.0)
-    np.testing.assert_allclose(gcrs.m2_to_mu(np.array([666.6667, 6666.667])), [1.0, 10.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        gcrs.m2_to_mu(np.array([666.6667, 6666.667])), [1.0, 10.0], rtol=1e-6
+    )
 
 
 def test_gcj02_matches_documented_reference_point():

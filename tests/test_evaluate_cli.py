@@ -21,7 +21,9 @@ def test_evaluate_json_on_the_sample(capsys):
     assert code == 0
     d = json.loads(out)
     assert d["scheme"] == "dalian_default"
-    assert set(d["classes"]) == {"A", "B", "C", "D", "T"} and all(d["classes"][k] > 0 for k in "ABCD")
+    assert set(d["classes"]) == {"A", "B", "C", "D", "T"} and all(
+        d["classes"][k] > 0 for k in "ABCD"
+    )
     assert d["firms_evaluated"] == sum(d["classes"].values())
     assert len(d["by_plate"]) == 5
     for row in d["by_plate"]:
@@ -45,8 +47,12 @@ def test_explain_json_sums(capsys):
     d = json.loads(out)
     assert {"components", "score", "class", "to_next_class"} <= set(d)
     if d["score"] is not None:
-        assert sum(c["contribution"] for c in d["components"]) == pytest.approx(d["score"], abs=1e-9)
-        assert {"indicator", "value", "benchmark", "normalized", "weight", "contribution"} <= set(d["components"][0])
+        assert sum(c["contribution"] for c in d["components"]) == pytest.approx(
+            d["score"], abs=1e-9
+        )
+        assert {"indicator", "value", "benchmark", "normalized", "weight", "contribution"} <= set(
+            d["components"][0]
+        )
     code, out, _ = run(capsys, "explain", "F000001")
     assert code == 0 and "F000001" in out
 
@@ -57,7 +63,10 @@ def test_errors_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "evaluate", "--scheme", "nonexistent")
     assert code == 2 and "unknown scheme" in err
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: b\npractice: p\nmethod: ratio\ngroups:\n  规上:\n    indicators:\n      - {id: tax_per_mu}\n", encoding="utf-8")
+    bad.write_text(
+        "name: b\npractice: p\nmethod: ratio\ngroups:\n  规上:\n    indicators:\n      - {id: tax_per_mu}\n",
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "evaluate", "--scheme", str(bad))
     assert code == 2 and "groups.规上.indicators[0].weight" in err and "line 7" in err
     code, _, err = run(capsys, "evaluate", "--parcels", "x.gpkg")
@@ -73,8 +82,20 @@ def test_user_files_and_outputs(capsys, tmp_path, sample_zone):
     sub_p.to_file(pp, driver="GPKG")
     sub_f.to_csv(fp, index=False)
     out, xl = tmp_path / "r.gpkg", tmp_path / "r.xlsx"
-    code, text, _ = run(capsys, "evaluate", "--parcels", str(pp), "--firms", str(fp), "--out", str(out),
-                        "--excel", str(xl), "--public", "--json")
+    code, text, _ = run(
+        capsys,
+        "evaluate",
+        "--parcels",
+        str(pp),
+        "--firms",
+        str(fp),
+        "--out",
+        str(out),
+        "--excel",
+        str(xl),
+        "--public",
+        "--json",
+    )
     assert code == 0
     d = json.loads(text)
     assert [r["plate"] for r in d["by_plate"]] == ["七贤岭"]
@@ -87,7 +108,9 @@ def test_user_files_and_outputs(capsys, tmp_path, sample_zone):
     assert {"汇总", "低效用地", "合规检查", "名单-七贤岭"} <= set(wb.sheetnames)
     header = [c.value for c in next(wb["名单-七贤岭"].iter_rows(max_row=1))]
     assert "等级" in header and "企业名称" in header
-    assert not any(h and ("税收" in h or "营业收入" in h or "增加值" in h) for h in header)  # 公示: no financials
+    assert not any(
+        h and ("税收" in h or "营业收入" in h or "增加值" in h) for h in header
+    )  # 公示: no financials
     # bad user data is reported with file/field, exit 2
     broken = tmp_path / "f2.csv"
     sub_f.drop(columns="tax").to_csv(broken, index=False)

@@ -26,10 +26,13 @@ SUFFIX = {"excel_internal": ".txt", "excel_public": ".txt", "sample": ".sha256"}
 def test_golden_output_unchanged(name: str) -> None:
     got = record.collect({name})
     assert len(got) == 1
-    (fname, text), = got.items()
+    ((fname, text),) = got.items()
     assert fname == name + SUFFIX.get(name, ".json")
     expected = (HERE / "out" / fname).read_text(encoding="utf-8")
     if text != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
-                                            "recorded", "now", n=2))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True), text.splitlines(True), "recorded", "now", n=2
+            )
+        )
         pytest.fail(f"{fname} differs from the recorded golden:\n{diff[:4000]}")

@@ -11,18 +11,32 @@ import pytest
 
 @pytest.mark.parametrize("phase", ["current", "2025", "2035"])
 def test_infra_json_reports_every_facility(phase, sample_zone):
-    res = subprocess.run([sys.executable, "-m", "geoplan", "infra", "--phase", phase, "--json"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "geoplan", "infra", "--phase", phase, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["phase"] == phase
     assert len(doc["substations"]) == len(sample_zone.layers["substations"])
     assert len(doc["sewage_plants"]) == len(sample_zone.layers["sewage_plants"])
     for item in doc["substations"] + doc["sewage_plants"]:
-        assert {"name", "capacity", "demand", "utilisation", "status", "capacity_unit", "demand_unit"} <= set(item)
+        assert {
+            "name",
+            "capacity",
+            "demand",
+            "utilisation",
+            "status",
+            "capacity_unit",
+            "demand_unit",
+        } <= set(item)
     assert {i["capacity_unit"] for i in doc["substations"]} == {"MVA"}
     assert {i["capacity_unit"] for i in doc["sewage_plants"]} == {"m³/d"}
-    assert len(doc["roads"]) == 11 and all({"name", "built_km", "planned_km"} <= set(r) for r in doc["roads"])
+    assert len(doc["roads"]) == 11 and all(
+        {"name", "built_km", "planned_km"} <= set(r) for r in doc["roads"]
+    )
     ygs = next(p for p in doc["sewage_plants"] if p["name"] == "英歌石污水处理厂")
     assert ygs["capacity"] == {"current": 0, "2025": 15000, "2035": 35000}[phase]
     served = [p for p in doc["sewage_plants"] if p["in_service"]]
@@ -33,12 +47,27 @@ def test_infra_json_reports_every_facility(phase, sample_zone):
 
 
 def test_infra_bad_phase_exits_2():
-    res = subprocess.run([sys.executable, "-m", "geoplan", "infra", "--phase", "2040"], capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "geoplan", "infra", "--phase", "2040"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2 and "phase" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_infra_broken_standards_exit_2(tmp_path):
-    (tmp_path / "infra_coefficients.csv").write_text("code,power_w_m2_floor\n07,abc\n", encoding="utf-8")
-    res = subprocess.run([sys.executable, "-m", "geoplan", "infra", "--standards", str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
-    assert res.returncode == 2 and "infra_coefficients.csv" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / "infra_coefficients.csv").write_text(
+        "code,power_w_m2_floor\n07,abc\n", encoding="utf-8"
+    )
+    res = subprocess.run(
+        [sys.executable, "-m", "geoplan", "infra", "--standards", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        res.returncode == 2
+        and "infra_coefficients.csv" in res.stderr
+        and "Traceback" not in res.stderr
+    )

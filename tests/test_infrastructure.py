@@ -13,9 +13,9 @@ import pytest
 import shapely
 
 from geoplan.analysis import infrastructure as infra
+from geoplan.analysis.network import build_network
 from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import SchemaError
-from geoplan.analysis.network import build_network
 
 COEF = """# test table
 code,name_zh,power_w_m2_floor,power_kw_hm2_land,water_m3_hm2d,return_factor,planned_far,verified,source
@@ -47,38 +47,71 @@ def std(tmp_path):
 def _parcels(rows):
     """rows: (id, x, land_use, far, status); diamonds whose lowest corner (x + 50, 20) is 20 m north
     of the x-axis road, so each parcel meets the road at one point (no ties)."""
-    geoms = [shapely.Polygon([(x + 50, 20), (x + 100, 70), (x + 50, 120), (x, 70)]) for _, x, *_ in rows]
-    return gpd.GeoDataFrame({
-        "parcel_id": [r[0] for r in rows], "land_use": [r[2] for r in rows],
-        "area_m2": [10_000.0] * len(rows), "far": [r[3] for r in rows], "status": [r[4] for r in rows],
-    }, geometry=geoms, crs=WORKING_CRS)
+    geoms = [
+        shapely.Polygon([(x + 50, 20), (x + 100, 70), (x + 50, 120), (x, 70)]) for _, x, *_ in rows
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [r[0] for r in rows],
+            "land_use": [r[2] for r in rows],
+            "area_m2": [10_000.0] * len(rows),
+            "far": [r[3] for r in rows],
+            "status": [r[4] for r in rows],
+        },
+        geometry=geoms,
+        crs=WORKING_CRS,
+    )
 
 
 def _roads():
-    return gpd.GeoDataFrame({
-        "road_id": ["R1", "R2", "R3"], "name": ["走廊路", "支路", "远路"],
-        "road_class": ["arterial", "branch", "branch"], "status": ["built", "built", "planned"],
-    }, geometry=[shapely.LineString([(0, 0), (10_000, 0)]), shapely.LineString([(5000, 0), (5000, 4000)]),
-                 shapely.LineString([(10_000, 0), (20_000, 0)])], crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {
+            "road_id": ["R1", "R2", "R3"],
+            "name": ["走廊路", "支路", "远路"],
+            "road_class": ["arterial", "branch", "branch"],
+            "status": ["built", "built", "planned"],
+        },
+        geometry=[
+            shapely.LineString([(0, 0), (10_000, 0)]),
+            shapely.LineString([(5000, 0), (5000, 4000)]),
+            shapely.LineString([(10_000, 0), (20_000, 0)]),
+        ],
+        crs=WORKING_CRS,
+    )
 
 
 def _substations(rows):
     """rows: (id, x, y, kv, cap_current, cap_2025, cap_2035, transformers)"""
-    return gpd.GeoDataFrame({
-        "facility_id": [r[0] for r in rows], "name": [f"站{r[0]}" for r in rows],
-        "voltage_kv": [float(r[3]) for r in rows], "status": ["existing"] * len(rows),
-        "capacity_mva_current": [float(r[4]) for r in rows], "capacity_mva_2025": [float(r[5]) for r in rows],
-        "capacity_mva_2035": [float(r[6]) for r in rows], "transformers": [r[7] for r in rows],
-    }, geometry=[shapely.Point(r[1], r[2]) for r in rows], crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {
+            "facility_id": [r[0] for r in rows],
+            "name": [f"站{r[0]}" for r in rows],
+            "voltage_kv": [float(r[3]) for r in rows],
+            "status": ["existing"] * len(rows),
+            "capacity_mva_current": [float(r[4]) for r in rows],
+            "capacity_mva_2025": [float(r[5]) for r in rows],
+            "capacity_mva_2035": [float(r[6]) for r in rows],
+            "transformers": [r[7] for r in rows],
+        },
+        geometry=[shapely.Point(r[1], r[2]) for r in rows],
+        crs=WORKING_CRS,
+    )
 
 
 def _plants(rows):
     """rows: (id, x, cap_current, cap_2025, cap_2035)"""
-    return gpd.GeoDataFrame({
-        "facility_id": [r[0] for r in rows], "name": [f"厂{r[0]}" for r in rows], "status": ["existing"] * len(rows),
-        "capacity_m3d_current": [float(r[2]) for r in rows], "capacity_m3d_2025": [float(r[3]) for r in rows],
-        "capacity_m3d_2035": [float(r[4]) for r in rows],
-    }, geometry=[shapely.Point(r[1], -10) for r in rows], crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {
+            "facility_id": [r[0] for r in rows],
+            "name": [f"厂{r[0]}" for r in rows],
+            "status": ["existing"] * len(rows),
+            "capacity_m3d_current": [float(r[2]) for r in rows],
+            "capacity_m3d_2025": [float(r[3]) for r in rows],
+            "capacity_m3d_2035": [float(r[4]) for r in rows],
+        },
+        geometry=[shapely.Point(r[1], -10) for r in rows],
+        crs=WORKING_CRS,
+    )
 
 
 # --- standards -----------------------------------------------------------------------------------
@@ -92,17 +125,24 @@ def test_shipped_standards_load_and_name_their_sources():
 
 
 def test_negative_coefficient_names_line_and_field(tmp_path):
-    (tmp_path / "infra_coefficients.csv").write_text(COEF.replace("08,公共,40", "08,公共,-40"), encoding="utf-8")
+    (tmp_path / "infra_coefficients.csv").write_text(
+        COEF.replace("08,公共,40", "08,公共,-40"), encoding="utf-8"
+    )
     (tmp_path / "infra_factors.yaml").write_text(FACTORS, encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"infra_coefficients.csv: line 4: field 'power_w_m2_floor'"):
+    with pytest.raises(
+        SchemaError, match=r"infra_coefficients.csv: line 4: field 'power_w_m2_floor'"
+    ):
         infra.load_standards(tmp_path)
 
 
 def test_bad_factor_names_line_and_field(tmp_path):
     (tmp_path / "infra_coefficients.csv").write_text(COEF, encoding="utf-8")
-    (tmp_path / "infra_factors.yaml").write_text(FACTORS.replace("simultaneity: 0.5", "simultaneity: 5"),
-                                                 encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"infra_factors.yaml: line 2: field 'simultaneity': must be ≤ 1"):
+    (tmp_path / "infra_factors.yaml").write_text(
+        FACTORS.replace("simultaneity: 0.5", "simultaneity: 5"), encoding="utf-8"
+    )
+    with pytest.raises(
+        SchemaError, match=r"infra_factors.yaml: line 2: field 'simultaneity': must be ≤ 1"
+    ):
         infra.load_standards(tmp_path)
 
 
@@ -123,11 +163,20 @@ def test_longest_prefix_lookup(std):
 
 
 def test_parcel_demand_known_values_and_phase_rules(std):
-    p = _parcels([("a", 0, "0701", 2.0, "built"), ("b", 200, "0802", 1.0, "under_construction"),
-                  ("c", 400, "0802", 4.0, "idle"), ("d", 600, "07", 0.0, "reserve"), ("e", 800, "14", 0.0, "built")])
+    p = _parcels(
+        [
+            ("a", 0, "0701", 2.0, "built"),
+            ("b", 200, "0802", 1.0, "under_construction"),
+            ("c", 400, "0802", 4.0, "idle"),
+            ("d", 600, "07", 0.0, "reserve"),
+            ("e", 800, "14", 0.0, "built"),
+        ]
+    )
     cur = infra.parcel_demand(p, "current", std)
     # a: 20,000 m² floor × 30 W/m² = 600 kW; water 1 hm² × 80 = 80 m³/d; sewage × 0.5
-    assert cur.loc[0, "power_kw"] == pytest.approx(600) and cur.loc[0, "sewage_m3d"] == pytest.approx(40)
+    assert cur.loc[0, "power_kw"] == pytest.approx(600) and cur.loc[
+        0, "sewage_m3d"
+    ] == pytest.approx(40)
     # e: no floor area → land-based 1 hm² × 20 kW
     assert cur.loc[4, "power_kw"] == pytest.approx(20) and cur.loc[4, "sewage_m3d"] == 0
     assert list(cur["counted"]) == [True, False, False, False, True]
@@ -153,7 +202,9 @@ def test_catchments_nearest_along_network_with_fallbacks():
     roads = _roads()
     net = build_network(roads[roads.status == "built"])
     parcels = _parcels([("a", 1000, "07", 1, "built"), ("b", 8000, "07", 1, "built")])
-    far = gpd.GeoDataFrame({"parcel_id": ["c"]}, geometry=[shapely.box(2000, 3000, 2100, 3100)], crs=WORKING_CRS)
+    far = gpd.GeoDataFrame(
+        {"parcel_id": ["c"]}, geometry=[shapely.box(2000, 3000, 2100, 3100)], crs=WORKING_CRS
+    )
     parcels = pd.concat([parcels, far], ignore_index=True)
     fac = _plants([("W1", 0, 1, 1, 1), ("W2", 9000, 1, 1, 1)])
     c = infra.assign_catchments(parcels, fac, net, max_access_m=200)
@@ -171,8 +222,11 @@ def test_catchment_polygons_override_the_network():
     net = build_network(_roads())
     parcels = _parcels([("a", 1000, "07", 1, "built"), ("b", 3000, "07", 1, "built")])
     fac = _plants([("W1", 0, 1, 1, 1), ("W2", 9000, 1, 1, 1)])
-    polys = gpd.GeoDataFrame({"catchment_id": ["K"], "facility_id": ["W2"], "kind": ["sewage_plant"]},
-                             geometry=[shapely.box(500, -50, 1500, 500)], crs=WORKING_CRS)
+    polys = gpd.GeoDataFrame(
+        {"catchment_id": ["K"], "facility_id": ["W2"], "kind": ["sewage_plant"]},
+        geometry=[shapely.box(500, -50, 1500, 500)],
+        crs=WORKING_CRS,
+    )
     c = infra.assign_catchments(parcels, fac, net, polygons=polys)
     assert list(c["facility"]) == [1, 0] and list(c["method"]) == ["polygon", "network"]
 
@@ -181,10 +235,21 @@ def test_catchment_polygons_override_the_network():
 
 
 def _zone():
-    parcels = _parcels([("a", 1000, "07", 2.0, "built"), ("b", 1200, "07", 2.0, "built"),
-                        ("c", 8000, "0802", 1.0, "under_construction"), ("d", 9000, "07", 2.0, "idle")])
-    subs = _substations([("S1", 1000, -20, 66, 1.0, 1.0, 1.0, 2), ("S2", 8500, -20, 66, 0, 2.0, 2.0, 1),
-                         ("U1", 9500, -20, 220, 0, 0, 10.0, 2)])
+    parcels = _parcels(
+        [
+            ("a", 1000, "07", 2.0, "built"),
+            ("b", 1200, "07", 2.0, "built"),
+            ("c", 8000, "0802", 1.0, "under_construction"),
+            ("d", 9000, "07", 2.0, "idle"),
+        ]
+    )
+    subs = _substations(
+        [
+            ("S1", 1000, -20, 66, 1.0, 1.0, 1.0, 2),
+            ("S2", 8500, -20, 66, 0, 2.0, 2.0, 1),
+            ("U1", 9500, -20, 220, 0, 0, 10.0, 2),
+        ]
+    )
     plants = _plants([("W1", 0, 100, 100, 100), ("W2", 9000, 0, 20, 200)])
     return {"parcels": parcels, "roads": _roads(), "substations": subs, "sewage_plants": plants}
 
@@ -220,7 +285,9 @@ def test_balance_2035_overload_upstream_and_unserved(std):
 
 def test_overload_and_unserved_alerts(std):
     z = _zone()
-    z["sewage_plants"] = _plants([("W1", 0, 50, 50, 50)])  # W2 gone: c, d are 8 km away (> 3 km radius)
+    z["sewage_plants"] = _plants(
+        [("W1", 0, 50, 50, 50)]
+    )  # W2 gone: c, d are 8 km away (> 3 km radius)
     res = infra.analyse(z, "2035", standards=std)
     w = res.facilities("sewage_plant").set_index("facility_id")
     assert w.loc["W1", "alert"] == "overload" and w.loc["W1", "demand"] == pytest.approx(80)
@@ -232,7 +299,9 @@ def test_overload_and_unserved_alerts(std):
 
 def test_phase_network_uses_roads_of_the_phase(std):
     z = _zone()
-    z["parcels"] = _parcels([("x", 15_000, "07", 2.0, "built")])  # only reachable by the planned road R3
+    z["parcels"] = _parcels(
+        [("x", 15_000, "07", 2.0, "built")]
+    )  # only reachable by the planned road R3
     cur = infra.analyse(z, "current", standards=std)
     fut = infra.analyse(z, "2035", standards=std)
     # not on the current network, and W2 is not in service yet: straight line to W1 from the
@@ -256,11 +325,20 @@ def test_base_layers_are_not_modified(std):
 
 def test_frame_completion_known_lengths():
     roads = gpd.GeoDataFrame(
-        {"road_id": ["R1", "R2", "R3", "R4"], "name": ["甲", "甲", "乙", "丙"],
-         "frame": ["五横", "五横", "六纵", ""], "status": ["built", "planned", "under_construction", "built"]},
-        geometry=[shapely.LineString([(0, 0), (3000, 0)]), shapely.LineString([(3000, 0), (4000, 0)]),
-                  shapely.LineString([(0, 0), (0, 2000)]), shapely.LineString([(0, 0), (0, 9000)])],
-        crs=WORKING_CRS)
+        {
+            "road_id": ["R1", "R2", "R3", "R4"],
+            "name": ["甲", "甲", "乙", "丙"],
+            "frame": ["五横", "五横", "六纵", ""],
+            "status": ["built", "planned", "under_construction", "built"],
+        },
+        geometry=[
+            shapely.LineString([(0, 0), (3000, 0)]),
+            shapely.LineString([(3000, 0), (4000, 0)]),
+            shapely.LineString([(0, 0), (0, 2000)]),
+            shapely.LineString([(0, 0), (0, 9000)]),
+        ],
+        crs=WORKING_CRS,
+    )
     t, total = infra.frame_completion(roads)
     assert list(t["name"]) == ["乙", "甲"]
     assert t.set_index("name").loc["甲", "built_km"] == pytest.approx(3.0)
@@ -272,8 +350,17 @@ def test_frame_completion_known_lengths():
 
 def test_accessibility_known_distances(std):
     z = _zone()
-    z["rail"] = gpd.GeoDataFrame({"rail_id": ["M1"], "name": ["站"], "kind": ["station"], "line": ["1"],
-                                  "status": ["built"]}, geometry=[shapely.Point(5000, 3000)], crs=WORKING_CRS)
+    z["rail"] = gpd.GeoDataFrame(
+        {
+            "rail_id": ["M1"],
+            "name": ["站"],
+            "kind": ["station"],
+            "line": ["1"],
+            "status": ["built"],
+        },
+        geometry=[shapely.Point(5000, 3000)],
+        crs=WORKING_CRS,
+    )
     z["parcels"] = _parcels([("a", 1000, "07", 1, "built")])
     acc = infra.accessibility(z, "current", standards=std).iloc[0]
     assert acc["arterial_m"] == pytest.approx(20)  # straight onto the arterial 走廊路
@@ -293,7 +380,10 @@ def test_sample_balance(sample_zone, phase):
     live = res.balance[res.balance.in_service]
     assert (live["capacity"] > 0).all() and (live.loc[live.level != "upstream", "demand"] > 0).all()
     # demand is conserved: what the facilities carry plus what is unserved is the zone's demand
-    dist = res.facilities("sewage_plant")["demand"].sum() + res.unserved.set_index("kind").loc["sewage_plant", "demand"]
+    dist = (
+        res.facilities("sewage_plant")["demand"].sum()
+        + res.unserved.set_index("kind").loc["sewage_plant", "demand"]
+    )
     assert dist == pytest.approx(res.parcels["sewage_m3d"].sum())
     ygs = res.facilities("sewage_plant").set_index("name").loc["英歌石污水处理厂", "capacity"]
     assert ygs == {"current": 0, "2025": 15000, "2035": 35000}[phase]

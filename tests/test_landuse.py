@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoplan.standards import landuse
 from geoplan.errors import SchemaError
+from geoplan.standards import landuse
 
 
 def test_official_anchor_colours_verified():

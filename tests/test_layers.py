@@ -18,16 +18,23 @@ from conftest import make_parcels
 from geoplan.data import io
 from geoplan.data.catalog import LAYER_TYPES, docs_markdown
 from geoplan.data.crs import WORKING_CRS, wgs84_to_gcj02
-from geoplan.errors import LoadError, ValidationError
 from geoplan.data.layers import load_layer, validate_file, validate_frame
+from geoplan.errors import LoadError, ValidationError
 
 
 def _messages(report) -> str:
     return "\n".join(p.format() for p in report.problems)
 
 
-def _write_zip_shp(gdf: gpd.GeoDataFrame, folder: Path, *, encoding: str = "UTF-8", keep_cpg: bool = True,
-                   keep_prj: bool = True, name: str = "layer") -> Path:
+def _write_zip_shp(
+    gdf: gpd.GeoDataFrame,
+    folder: Path,
+    *,
+    encoding: str = "UTF-8",
+    keep_cpg: bool = True,
+    keep_prj: bool = True,
+    name: str = "layer",
+) -> Path:
     shp_dir = folder / f"{name}_shp"
     shp_dir.mkdir()
     gdf.to_file(shp_dir / f"{name}.shp", encoding=encoding, engine="pyogrio")
@@ -95,7 +102,8 @@ def test_lonlat_labelled_projected_is_caught_by_location(tmp_path, parcels_4326)
 def test_gcj02_declared_data_is_converted_on_entry(tmp_path, parcels_4326):
     shifted = parcels_4326.copy()
     shifted.geometry = shapely.transform(
-        parcels_4326.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+        parcels_4326.geometry.to_numpy(),
+        lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])),
     )
     path = tmp_path / "gcj.geojson"
     shifted.to_file(path, engine="pyogrio")
@@ -115,7 +123,9 @@ def test_invalid_empty_and_wrong_geometry_types(parcels_4326):
     gdf = pd.concat([parcels_4326] * 2, ignore_index=True)
     gdf["parcel_id"] = [f"X{i}" for i in range(len(gdf))]
     geoms = gdf.geometry.to_numpy().copy()
-    geoms[0] = shapely.Polygon([(121.40, 38.86), (121.41, 38.87), (121.41, 38.86), (121.40, 38.87)])  # bow-tie
+    geoms[0] = shapely.Polygon(
+        [(121.40, 38.86), (121.41, 38.87), (121.41, 38.86), (121.40, 38.87)]
+    )  # bow-tie
     geoms[1] = shapely.Polygon()
     geoms[2] = shapely.LineString([(121.40, 38.86), (121.41, 38.87)])
     geoms[3] = None
@@ -169,18 +179,34 @@ def test_non_numeric_negative_duplicate_and_out_of_range(parcels_4326):
     gdf.loc[2, "status"] = "闲置"
     _, report = validate_frame(gdf, "parcels", source="p.gpkg")
     found = {(p.row, p.field) for p in report.errors}
-    assert {(2, "area_m2"), (3, "area_mu"), (1, "parcel_id"), (4, "parcel_id"), (1, "coverage"), (3, "status")} <= found
+    assert {
+        (2, "area_m2"),
+        (3, "area_mu"),
+        (1, "parcel_id"),
+        (4, "parcel_id"),
+        (1, "coverage"),
+        (3, "status"),
+    } <= found
     msg = next(p for p in report.errors if p.field == "area_m2")
     assert "'九千'" in msg.message and "numeric" in msg.hint
     assert "row 2" in msg.format() and "p.gpkg" in msg.format()
 
 
 def test_negative_tax_in_firms_table(tmp_path):
-    firms = pd.DataFrame({
-        "firm_id": ["F1", "F2"], "parcel_id": ["P1", "P1"], "name": ["甲公司", "乙公司"],
-        "industry": ["数字技术", "新材料"], "scale": ["规上", "规下"], "tax": [10.0, -5.0],
-        "revenue": [100.0, 50.0], "value_added": [30.0, 10.0], "energy_tce": [1.0, 2.0], "employees": [10, 3],
-    })
+    firms = pd.DataFrame(
+        {
+            "firm_id": ["F1", "F2"],
+            "parcel_id": ["P1", "P1"],
+            "name": ["甲公司", "乙公司"],
+            "industry": ["数字技术", "新材料"],
+            "scale": ["规上", "规下"],
+            "tax": [10.0, -5.0],
+            "revenue": [100.0, 50.0],
+            "value_added": [30.0, 10.0],
+            "energy_tce": [1.0, 2.0],
+            "employees": [10, 3],
+        }
+    )
     path = tmp_path / "firms.csv"
     firms.to_csv(path, index=False, encoding="gb18030")
     report = validate_file(path, "firms")
@@ -280,8 +306,20 @@ def test_every_layer_type_declares_id_and_documents_fields():
     doc = docs_markdown()
     for name in LAYER_TYPES:
         assert f"`{name}`" in doc
-    assert set(LAYER_TYPES) >= {"zone", "plates", "structure", "clusters", "parcels", "firms", "substations",
-                                "sewage_plants", "roads", "rail", "facilities", "constraints"}
+    assert set(LAYER_TYPES) >= {
+        "zone",
+        "plates",
+        "structure",
+        "clusters",
+        "parcels",
+        "firms",
+        "substations",
+        "sewage_plants",
+        "roads",
+        "rail",
+        "facilities",
+        "constraints",
+    }
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):

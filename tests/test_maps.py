@@ -13,9 +13,8 @@ import shapely
 from conftest import make_parcels
 
 from geoplan.data import crs as gcrs
-from geoplan.present import maps
-from geoplan.present import viz
 from geoplan.errors import GeoplanError
+from geoplan.present import maps, viz
 
 
 def decode(payload: str) -> tuple[str, list]:
@@ -163,7 +162,7 @@ def test_parcel_map_payload_under_3mb(sample_zone):
 
 def test_import_geoplan_stays_light():
     code = (
-        "import sys, geoplan, geoplan.present.maps, geoplan.present.viz, geoplan.standards.landuse, geoplan.present.text;"
+        "import sys, geoplan, geoplan.present.maps, geoplan.present.viz, geoplan.standards.landuse, geoplan.text;"
         "bad=[m for m in ('folium','streamlit','branca') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
+from geoplan.analysis.network import build_network
 from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import GeoplanError
-from geoplan.analysis.network import build_network
 
 
 def _roads():
@@ -19,7 +19,9 @@ def _roads():
         shapely.LineString([(1003, 0), (2000, 0)]),  # stops 3 m short: snapped at 5 m tolerance
         shapely.LineString([(0, 5000), (100, 5000)]),  # isolated
     ]
-    return gpd.GeoDataFrame({"road_id": list("abcd"), "name": list("ABCD")}, geometry=geoms, crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {"road_id": list("abcd"), "name": list("ABCD")}, geometry=geoms, crs=WORKING_CRS
+    )
 
 
 def test_noding_snapping_and_isolated_component():
@@ -39,7 +41,9 @@ def test_without_snapping_the_gap_splits_the_network():
 
 def test_nearest_source_distances_are_exact():
     net = build_network(_roads(), tolerance_m=5)
-    d, s = net.nearest_source(np.array([[0, 10.0], [2000, 0]]), np.array([[500, 400.0], [1500, 20], [50, 5010]]))
+    d, s = net.nearest_source(
+        np.array([[0, 10.0], [2000, 0]]), np.array([[500, 400.0], [1500, 20], [50, 5010]])
+    )
     assert d[0] == pytest.approx(910, abs=0.01) and s[0] == 0
     assert d[1] == pytest.approx(520, abs=0.01) and s[1] == 1
     assert np.isinf(d[2]) and s[2] == -1
@@ -64,8 +68,11 @@ def test_sample_network_builds_connected(sample_zone):
 
 
 def test_a_single_closed_ring_builds_instead_of_crashing():
-    ring = gpd.GeoDataFrame({"road_id": ["ring"]}, geometry=[shapely.LineString([(0, 0), (100, 0), (100, 100), (0, 0)])],
-                            crs=WORKING_CRS)
+    ring = gpd.GeoDataFrame(
+        {"road_id": ["ring"]},
+        geometry=[shapely.LineString([(0, 0), (100, 0), (100, 100), (0, 0)])],
+        crs=WORKING_CRS,
+    )
     net = build_network(ring, tolerance_m=0)
     assert net.report["edges"] >= 1
     d, s = net.nearest_source(np.array([[50, -5.0]]), np.array([[100, 50.0]]))

@@ -11,9 +11,9 @@ import pytest
 import shapely
 
 from geoplan import settings
-from geoplan.sample import generate as sample
 from geoplan.data.crs import WORKING_CRS
 from geoplan.data.layers import load_layer
+from geoplan.sample import generate as sample
 from geoplan.zone import read_catalog
 
 SHIPPED = (

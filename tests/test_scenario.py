@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,31 +29,59 @@ def run(text: str, **kw):
 
 
 def _poly(lon0, lat0, d=0.004):
-    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon0 + d, lat0], [lon0 + d, lat0 + d],
-                                                [lon0, lat0 + d], [lon0, lat0]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon0, lat0], [lon0 + d, lat0], [lon0 + d, lat0 + d], [lon0, lat0 + d], [lon0, lat0]]
+        ],
+    }
 
 
 # --- parsing ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "match"), [
-    ("name: x\noperations:\n  - op: add_lnd\n", r"t.yaml: line 3: field 'operations.0.op': unknown operation 'add_lnd'"),
-    ("name: x\noperations: [\n", r"t.yaml: line \d+: not valid YAML"),
-    ("description: no name\n", r"field 'name': is required"),
-    ("name: x\nphase: 2040\n", r"field 'phase': unknown phase"),
-    ("name: x\noperations:\n  - op: change_use\n    parcels: [A]\n    land_use: 701\n",
-     r"line 5: field 'operations.0.land_use': write land-use codes as quoted text"),
-    ("name: x\noperations:\n  - op: add_land\n    geometry: {layer: structure, id: E13}\n"
-     "    mix: {\"100101\": 0.5, \"0802\": 0.2}\n", r"line 5: field 'operations.0.mix': shares must add up to 1"),
-    ("name: x\noperations:\n  - op: allocate\n    demand: {造船: 10}\n", r"field 'operations.0.demand.造船': unknown industry"),
-    ("name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: 2\n    colour: red\n",
-     r"line 6: field 'operations.0.colour': unknown key"),
-    ("name: x\noperations:\n  - op: expand_facility\n    facility: WWTP05\n    capacity: {2040: 5}\n",
-     r"field 'operations.0.capacity.2040': unknown phase"),
-    ("name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: -1\n", r"field 'operations.0.far': must be ≥"),
-    ("name: x\noperations:\n  - op: add_land\n    land_use: \"100101\"\n    geometry: {type: Polygon, coordinates: [[[0, 0]]]}\n",
-     r"line 5: field 'operations.0.geometry': not valid GeoJSON"),
-])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (
+            "name: x\noperations:\n  - op: add_lnd\n",
+            r"t.yaml: line 3: field 'operations.0.op': unknown operation 'add_lnd'",
+        ),
+        ("name: x\noperations: [\n", r"t.yaml: line \d+: not valid YAML"),
+        ("description: no name\n", r"field 'name': is required"),
+        ("name: x\nphase: 2040\n", r"field 'phase': unknown phase"),
+        (
+            "name: x\noperations:\n  - op: change_use\n    parcels: [A]\n    land_use: 701\n",
+            r"line 5: field 'operations.0.land_use': write land-use codes as quoted text",
+        ),
+        (
+            "name: x\noperations:\n  - op: add_land\n    geometry: {layer: structure, id: E13}\n"
+            '    mix: {"100101": 0.5, "0802": 0.2}\n',
+            r"line 5: field 'operations.0.mix': shares must add up to 1",
+        ),
+        (
+            "name: x\noperations:\n  - op: allocate\n    demand: {造船: 10}\n",
+            r"field 'operations.0.demand.造船': unknown industry",
+        ),
+        (
+            "name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: 2\n    colour: red\n",
+            r"line 6: field 'operations.0.colour': unknown key",
+        ),
+        (
+            "name: x\noperations:\n  - op: expand_facility\n    facility: WWTP05\n    capacity: {2040: 5}\n",
+            r"field 'operations.0.capacity.2040': unknown phase",
+        ),
+        (
+            "name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: -1\n",
+            r"field 'operations.0.far': must be ≥",
+        ),
+        (
+            'name: x\noperations:\n  - op: add_land\n    land_use: "100101"\n'
+            "    geometry: {type: Polygon, coordinates: [[[0, 0]]]}\n",
+            r"line 5: field 'operations.0.geometry': not valid GeoJSON",
+        ),
+    ],
+)
 def test_malformed_scenarios_name_line_and_field(text, match):
     with pytest.raises(SchemaError, match=match):
         S.parse_scenario(text, source="t.yaml")
@@ -75,17 +104,33 @@ def test_non_utf8_file_is_refused(tmp_path):
 # --- references into the zone (checked when applied) -------------------------------------------------
 
 
-@pytest.mark.parametrize(("ops", "match"), [
-    ("  - op: change_use\n    parcels: [NOPE-1, DL-LS-0001]\n    land_use: \"0701\"\n",
-     r"line 4: field 'operations.0.parcels': unknown parcel id\(s\): NOPE-1"),
-    ("  - op: add_land\n    land_use: \"100101\"\n    geometry: " + json.dumps(_poly(116.3, 39.9)) + "\n",
-     r"field 'operations.0.geometry': the geometry lies \d+\.\d km outside the zone"),
-    ("  - op: expand_facility\n    facility: 不存在的厂\n    capacity: {2035: 1}\n",
-     r"field 'operations.0.facility': no substation or sewage plant '不存在的厂'"),
-    ("  - op: add_land\n    land_use: \"100101\"\n    geometry: {layer: structure, id: E99}\n",
-     r"field 'operations.0.geometry': no feature E99 in layer 'structure'"),
-    ("  - op: raise_far\n    where: {plate: 月球}\n    far: 2\n", r"field 'operations.0.where.plate': unknown plate"),
-])
+@pytest.mark.parametrize(
+    ("ops", "match"),
+    [
+        (
+            '  - op: change_use\n    parcels: [NOPE-1, DL-LS-0001]\n    land_use: "0701"\n',
+            r"line 4: field 'operations.0.parcels': unknown parcel id\(s\): NOPE-1",
+        ),
+        (
+            '  - op: add_land\n    land_use: "100101"\n    geometry: '
+            + json.dumps(_poly(116.3, 39.9))
+            + "\n",
+            r"field 'operations.0.geometry': the geometry lies \d+\.\d km outside the zone",
+        ),
+        (
+            "  - op: expand_facility\n    facility: 不存在的厂\n    capacity: {2035: 1}\n",
+            r"field 'operations.0.facility': no substation or sewage plant '不存在的厂'",
+        ),
+        (
+            '  - op: add_land\n    land_use: "100101"\n    geometry: {layer: structure, id: E99}\n',
+            r"field 'operations.0.geometry': no feature E99 in layer 'structure'",
+        ),
+        (
+            "  - op: raise_far\n    where: {plate: 月球}\n    far: 2\n",
+            r"field 'operations.0.where.plate': unknown plate",
+        ),
+    ],
+)
 def test_bad_references_name_line_and_field(ops, match):
     with pytest.raises(GeoplanError, match=match):
         run("name: x\noperations:\n" + ops)
@@ -116,16 +161,27 @@ operations:
     # the new land never overlaps an existing parcel (clipped), and the mix holds by area
     base = sample_zone.layers["parcels"]
     hit = base.sindex.query(new.geometry.to_numpy(), predicate="overlaps")
-    assert len(hit[0]) == 0 or shapely.area(shapely.intersection(
-        new.geometry.to_numpy()[hit[0]], base.geometry.to_numpy()[hit[1]])).max() < 1.0
+    assert (
+        len(hit[0]) == 0
+        or shapely.area(
+            shapely.intersection(new.geometry.to_numpy()[hit[0]], base.geometry.to_numpy()[hit[1]])
+        ).max()
+        < 1.0
+    )
     share = new.groupby("land_use")["area_mu"].sum() / new["area_mu"].sum()
     assert share["100101"] == pytest.approx(0.7, abs=0.005)
     import geopandas as gpd
 
     from geoplan.data.crs import WORKING_CRS
 
-    requested = gpd.GeoSeries([shapely.geometry.shape(geom)], crs=4326).to_crs(WORKING_CRS).area.iloc[0] / M2_PER_MU
-    assert rep["area_mu"] + rep["clipped_mu"] == pytest.approx(requested, rel=1e-3) and rep["clipped_mu"] > 0
+    requested = (
+        gpd.GeoSeries([shapely.geometry.shape(geom)], crs=4326).to_crs(WORKING_CRS).area.iloc[0]
+        / M2_PER_MU
+    )
+    assert (
+        rep["area_mu"] + rep["clipped_mu"] == pytest.approx(requested, rel=1e-3)
+        and rep["clipped_mu"] > 0
+    )
     ind = new[new["land_use"] == "100101"]
     assert (ind["far"] == 1.2).all() and ind["area_mu"].median() < 80  # subdivided into plots
     firms = res.layers["firms"]
@@ -149,14 +205,16 @@ operations:
     res = run(text)
     assert res.kpis["constraint_violation_mu"] > 100
     assert any(a["alert"] == "constraint" for a in res.alerts)
-    with pytest.raises(GeoplanError, match="line 4: field 'operations.0.geometry': no free land left"):
+    with pytest.raises(
+        GeoplanError, match=re.escape("line 4: field 'operations.0.geometry': no free land left")
+    ):
         run(text + "    avoid_constraints: true\n")  # all of it is forest park: nothing left to add
 
 
 def test_avoid_constraints_clips_hard_constraints(sample_zone):
     cons = sample_zone.layers["constraints"]
     forest = cons[cons["kind"] == "forest_park"].to_crs(4326).geometry.iloc[0]
-    x0, y0, x1, y1 = forest.bounds
+    x0, y0, _, y1 = forest.bounds
     geom = _poly(x0 - 0.003, (y0 + y1) / 2, 0.006)  # straddles the forest park's western edge
     res = run(f"""name: 退让
 operations:
@@ -171,7 +229,9 @@ operations:
 
 def test_change_use_and_raise_far(sample_zone):
     p = sample_zone.layers["parcels"]
-    ind = p[(p["land_use"].str.startswith("1001")) & (p["status"] == "built") & (p["far"] < 1.0)].head(3)
+    ind = p[
+        (p["land_use"].str.startswith("1001")) & (p["status"] == "built") & (p["far"] < 1.0)
+    ].head(3)
     ids = list(ind["parcel_id"])
     res = run(f"""name: 改造
 operations:
@@ -221,7 +281,9 @@ operations:
     b = res.balance.set_index("name")
     assert b.loc["新变电所", "capacity"] == 100 and b.loc["新变电所", "demand"] > 0
     assert b.loc["黄泥川污水处理厂", "capacity"] == 40000
-    assert res.operations[1]["before"]["2035"] == 10000 and res.operations[1]["after"]["2035"] == 40000
+    assert (
+        res.operations[1]["before"]["2035"] == 10000 and res.operations[1]["after"]["2035"] == 40000
+    )
 
 
 def test_add_road_changes_accessibility_of_the_network():
@@ -255,21 +317,34 @@ operations:
     reasons = {r["reason"] for r in un["智能制造"]["reasons"]}
     assert reasons & {"substation_headroom", "sewage_plant_headroom", "no_land"}
     rep = res.operations[0]
-    assert rep["placed_mu"]["智能制造"] + un["智能制造"]["unplaced_mu"] == pytest.approx(60000, abs=1)
+    assert rep["placed_mu"]["智能制造"] + un["智能制造"]["unplaced_mu"] == pytest.approx(
+        60000, abs=1
+    )
     # nothing placed where the facilities had no headroom: every facility that received allocated
     # land ends within its capacity (allowing for the land's own access point choosing a neighbour)
     p = res.layers["parcels"]
-    alloc = set(p.loc[p["parcel_id"].str.startswith("AL") | p["parcel_id"].isin(
-        res.changed.loc[res.changed["note"].str.contains("配置"), "parcel_id"]), "parcel_id"])
+    alloc = set(
+        p.loc[
+            p["parcel_id"].str.startswith("AL")
+            | p["parcel_id"].isin(
+                res.changed.loc[res.changed["note"].str.contains("配置"), "parcel_id"]
+            ),
+            "parcel_id",
+        ]
+    )
     assert alloc
     ip = res.infra.parcels.set_index("parcel_id")
     got = set(ip.loc[list(alloc), "substation_id"].dropna())
-    base = S.run_scenario(S.parse_scenario("name: b\nphase: 2025\n", source="b.yaml")).balance.set_index("facility_id")
+    base = S.run_scenario(
+        S.parse_scenario("name: b\nphase: 2025\n", source="b.yaml")
+    ).balance.set_index("facility_id")
     after = res.balance.set_index("facility_id")
     was_ok = [f for f in got if base.loc[f, "utilisation"] <= 0.98]
     assert was_ok and all(after.loc[f, "utilisation"] <= 1.05 for f in was_ok)
     # and never on a hard constraint
-    assert res.kpis["constraint_violation_mu"] == pytest.approx(base_kpi("constraint_violation_mu"), abs=0.5)
+    assert res.kpis["constraint_violation_mu"] == pytest.approx(
+        base_kpi("constraint_violation_mu"), abs=0.5
+    )
 
 
 def base_kpi(key):
@@ -307,7 +382,9 @@ def test_examples_run_compare_and_leave_the_base_byte_identical(tmp_path, sample
     assert c.names[0] == "现状基准" and len(c.names) == 4
     t = c.table
     for n in c.names[1:]:
-        np.testing.assert_allclose(t[f"Δ {n}"].to_numpy(float), (t[n] - t[c.names[0]]).to_numpy(float))
+        np.testing.assert_allclose(
+            t[f"Δ {n}"].to_numpy(float), (t[n] - t[c.names[0]]).to_numpy(float)
+        )
     # the western expansion adds land outside the zone and new jobs; 工业上楼 adds floor area
     assert t.loc["expansion_mu", "西拓北延远期2035"] > 10000
     assert t.loc["jobs", "Δ 西拓北延远期2035"] > 0
@@ -344,7 +421,14 @@ def test_written_geopackage_has_every_layer(tmp_path):
     res = S.run_scenario(EXAMPLES[1])
     out = res.write(tmp_path / "r.gpkg")
     names = {n for n, _ in pyogrio.list_layers(out)}
-    assert {"parcels", "changed_parcels", "facilities", "kpis", "provenance", "scenario_yaml"} <= names
+    assert {
+        "parcels",
+        "changed_parcels",
+        "facilities",
+        "kpis",
+        "provenance",
+        "scenario_yaml",
+    } <= names
     prov = pyogrio.read_dataframe(out, layer="provenance")
     assert "scenario_sha256" in set(prov["key"])
 
@@ -378,7 +462,9 @@ def test_subdivide_makes_plots_of_about_the_target_size():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "geoplan", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "geoplan", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_cli_run_and_compare_json(tmp_path):
@@ -394,12 +480,16 @@ def test_cli_run_and_compare_json(tmp_path):
     assert row["delta"]["十四五近期2025"] > 0
 
 
-@pytest.mark.parametrize("text", [
-    "name: x\noperations:\n  - op: teleport\n",
-    "name: x\noperations:\n  - op: change_use\n    parcels: [ZZZ]\n    land_use: \"0701\"\n",
-    "name: [broken\n",
-    "name: x\noperations:\n  - op: add_land\n    land_use: \"100101\"\n    geometry: {type: Polygon, coordinates: [[[10, 10], [10.1, 10], [10.1, 10.1], [10, 10]]]}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\noperations:\n  - op: teleport\n",
+        'name: x\noperations:\n  - op: change_use\n    parcels: [ZZZ]\n    land_use: "0701"\n',
+        "name: [broken\n",
+        'name: x\noperations:\n  - op: add_land\n    land_use: "100101"\n'
+        "    geometry: {type: Polygon, coordinates: [[[10, 10], [10.1, 10], [10.1, 10.1], [10, 10]]]}\n",
+    ],
+)
 def test_cli_bad_scenarios_exit_2_without_traceback(tmp_path, text):
     p = tmp_path / "bad.yaml"
     p.write_text(text, encoding="utf-8")
@@ -418,8 +508,11 @@ operations:
 """)
     area = sample_zone.layers["structure"].set_index("element_id").geometry["E09"]
     p = res.layers["parcels"]
-    placed = p[p["parcel_id"].isin(res.changed.loc[res.changed["note"].str.contains("按容量约束配置用地"),
-                                                      "parcel_id"])]
+    placed = p[
+        p["parcel_id"].isin(
+            res.changed.loc[res.changed["note"].str.contains("按容量约束配置用地"), "parcel_id"]
+        )
+    ]
     assert len(placed) and placed["land_use"].eq("100101").all()
     assert placed["area_mu"].sum() == pytest.approx(300, abs=1)
     assert shapely.intersects(placed.geometry.to_numpy(), area).all()

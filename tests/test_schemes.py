@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from geoplan.analysis.land_yield.schemes import (
+    INDICATORS,
+    available_schemes,
+    load_scheme,
+    parse_scheme,
+)
 from geoplan.errors import SchemaError
-from geoplan.analysis.land_yield.schemes import INDICATORS, available_schemes, load_scheme, parse_scheme
 
 SHIPPED = ["anhui_minmax", "dalian_default", "jiangsu", "zhejiang_county"]
 
@@ -52,17 +57,20 @@ def test_good_text_parses():
     assert s.groups["规上"].total_weight == 100
 
 
-@pytest.mark.parametrize(("change", "field", "line"), [
-    (("weight: 60, ", ""), "groups.规上.indicators[0].weight", 7),
-    (("id: va_per_mu", "id: va_per_moo"), "groups.规上.indicators[1].id", 8),
-    (("weight: 60", "weight: -3"), "groups.规上.indicators[0].weight", 7),
-    (("benchmark: 10", "benchmark: ten"), "groups.规上.indicators[0].benchmark", 7),
-    (("D: 0.05", "D: 0.5"), "classes.shares", 11),
-    (("method: ratio", "method: magic"), "method", 3),
-    (("practice: test\n", ""), "practice", None),
-    (("规上:", "规中:"), "groups.规中", 5),
-    (("rule: percentile", "rule: percentile\n  colour: red"), "classes.colour", None),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "line"),
+    [
+        (("weight: 60, ", ""), "groups.规上.indicators[0].weight", 7),
+        (("id: va_per_mu", "id: va_per_moo"), "groups.规上.indicators[1].id", 8),
+        (("weight: 60", "weight: -3"), "groups.规上.indicators[0].weight", 7),
+        (("benchmark: 10", "benchmark: ten"), "groups.规上.indicators[0].benchmark", 7),
+        (("D: 0.05", "D: 0.5"), "classes.shares", 11),
+        (("method: ratio", "method: magic"), "method", 3),
+        (("practice: test\n", ""), "practice", None),
+        (("规上:", "规中:"), "groups.规中", 5),
+        (("rule: percentile", "rule: percentile\n  colour: red"), "classes.colour", None),
+    ],
+)
 def test_malformed_scheme_names_field_and_line(change, field, line):
     text = GOOD.replace(*change)
     with pytest.raises(SchemaError) as err:
@@ -86,7 +94,8 @@ def test_ratio_needs_a_benchmark_and_thresholds_are_ordered():
     with pytest.raises(SchemaError, match=r"indicators\[0\].benchmark"):
         parse_scheme(GOOD.replace(", benchmark: 10", ""))
     th = GOOD.replace("rule: percentile", "rule: threshold").replace(
-        "shares: {A: 0.2, B: 0.4, C: 0.35, D: 0.05}", "thresholds: {A: 80, B: 90, C: 60}")
+        "shares: {A: 0.2, B: 0.4, C: 0.35, D: 0.05}", "thresholds: {A: 80, B: 90, C: 60}"
+    )
     with pytest.raises(SchemaError, match="A > B > C"):
         parse_scheme(th)
 
@@ -103,7 +112,9 @@ def test_bad_yaml_and_unknown_names(tmp_path):
         load_scheme(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("weight: 60", "weight: x"), encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"bad.yaml: line 7: field 'groups.规上.indicators\[0\].weight'"):
+    with pytest.raises(
+        SchemaError, match=r"bad.yaml: line 7: field 'groups.规上.indicators\[0\].weight'"
+    ):
         load_scheme(bad)
 
 
@@ -112,4 +123,6 @@ def test_low_efficiency_parameters_are_validated():
         parse_scheme(GOOD + "low_efficiency:\n  idle_yearz: 3\n")
     with pytest.raises(SchemaError, match=r"low_efficiency\.vacant_built"):
         parse_scheme(GOOD + "low_efficiency:\n  vacant_built: 3\n")
-    assert parse_scheme(GOOD + "low_efficiency:\n  idle_years: 3\n").low_efficiency == {"idle_years": 3}
+    assert parse_scheme(GOOD + "low_efficiency:\n  idle_years: 3\n").low_efficiency == {
+        "idle_years": 3
+    }

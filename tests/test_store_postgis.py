@@ -72,7 +72,8 @@ class TestPostgisStore(StoreContract):
             tables = {name: json.loads(meta)["parts"][0]["table"] for name, meta in rows}
             n, srid, gtype, area = conn.execute(
                 sql.SQL(
-                    "SELECT count(*), max(ST_SRID(geometry)), max(GeometryType(geometry)), sum(ST_Area(geometry)) FROM {}"
+                    "SELECT count(*), max(ST_SRID(geometry)), "
+                    "max(GeometryType(geometry)), sum(ST_Area(geometry)) FROM {}"
                 ).format(sql.Identifier(schema, tables["地块"]))
             ).fetchone()
             assert (n, srid, gtype) == (

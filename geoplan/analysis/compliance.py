@@ -31,8 +31,21 @@ logger = logging.getLogger(__name__)
 
 STANDARDS_FILE = settings.STANDARDS_DIR / "industrial_land_control.yaml"
 EDITIONS = ("2023", "2008")
-COLUMNS = ["parcel_id", "plate", "land_use", "industry", "kind", "check", "check_zh", "op", "required", "actual",
-           "passed", "gap", "basis"]
+COLUMNS = [
+    "parcel_id",
+    "plate",
+    "land_use",
+    "industry",
+    "kind",
+    "check",
+    "check_zh",
+    "op",
+    "required",
+    "actual",
+    "passed",
+    "gap",
+    "basis",
+]
 
 
 @lru_cache(maxsize=4)
@@ -80,7 +93,12 @@ def investment_min_for(industry: np.ndarray, standards: dict | None = None) -> n
     std = standards or load_standards()
     tab = std["investment_min_per_mu"]
     vals = {str(k): float(v) for k, v in tab["values"].items()}
-    return pd.Series(industry, dtype=object).map(vals).fillna(float(tab.get("default", np.nan))).to_numpy(dtype="float64")
+    return (
+        pd.Series(industry, dtype=object)
+        .map(vals)
+        .fillna(float(tab.get("default", np.nan)))
+        .to_numpy(dtype="float64")
+    )
 
 
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
@@ -89,8 +107,13 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def check(parcels: pd.DataFrame, *, edition: str = "2023", standards: dict | str | Path | None = None,
-          investment_min: dict[str, float] | None = None) -> pd.DataFrame:
+def check(
+    parcels: pd.DataFrame,
+    *,
+    edition: str = "2023",
+    standards: dict | str | Path | None = None,
+    investment_min: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Compliance table for evaluated parcels (long format, see module doc).
 
     ``passed`` is ``True``/``False``, or ``NA`` where the actual value is missing. ``gap`` is
@@ -98,48 +121,131 @@ def check(parcels: pd.DataFrame, *, edition: str = "2023", standards: dict | str
     actual for ≤ checks). ``investment_min`` overrides the table per industry (万元/亩).
     """
     if edition not in EDITIONS:
-        msg = f"unknown edition {edition!r} of 工业项目建设用地控制指标; use {' or '.join(EDITIONS)}"
+        msg = (
+            f"unknown edition {edition!r} of 工业项目建设用地控制指标; use {' or '.join(EDITIONS)}"
+        )
         raise SchemaError(msg)
     std = standards if isinstance(standards, dict) else load_standards(standards)
     ed = std["editions"][edition]
     lu_s = parcels["land_use"].astype(str)
     lu = lu_s.to_numpy(dtype=object)
-    built = (parcels["status"] == "built").to_numpy(dtype=bool) if "status" in parcels.columns else np.ones(len(parcels), bool)
+    built = (
+        (parcels["status"] == "built").to_numpy(dtype=bool)
+        if "status" in parcels.columns
+        else np.ones(len(parcels), bool)
+    )
     industrial = lu_s.str.startswith("1001").to_numpy(dtype=bool) & built
-    industry = parcels["industry"].to_numpy(dtype=object) if "industry" in parcels.columns else np.full(len(parcels), None)
+    industry = (
+        parcels["industry"].to_numpy(dtype=object)
+        if "industry" in parcels.columns
+        else np.full(len(parcels), None)
+    )
     far = _num(parcels, "far")
     inv_per_mu = _num(parcels, "investment_per_mu")
     inv_min = investment_min_for(industry, std)
     if investment_min:
-        over = pd.Series(industry, dtype=object).map({k: float(v) for k, v in investment_min.items()}).to_numpy(dtype="float64")
+        over = (
+            pd.Series(industry, dtype=object)
+            .map({k: float(v) for k, v in investment_min.items()})
+            .to_numpy(dtype="float64")
+        )
         inv_min = np.where(np.isfinite(over), over, inv_min)
     basis_ctl = f"工业项目建设用地控制指标({edition})"
     checks: list[tuple[str, str, str, str, np.ndarray, np.ndarray, np.ndarray, str]] = [
-        ("control", "far_min", "容积率不低于行业最低值", ">=", industrial, min_far_for(industry, std), far,
-         basis_ctl + " 容积率表 (industry→GB/T 4754 mapping)"),
-        ("control", "coverage_min", f"建筑系数≥{ed['coverage_min']:.0%}", ">=", industrial,
-         np.full(len(parcels), float(ed["coverage_min"])), _num(parcels, "coverage"), basis_ctl),
-        ("control", "admin_max", "行政办公及生活服务设施用地≤7%", "<=", industrial,
-         np.full(len(parcels), float(ed["admin_max"])), _num(parcels, "admin_ratio"), basis_ctl),
-        ("control", "green_max", "绿地率≤20%", "<=", industrial,
-         np.full(len(parcels), float(ed["green_max"])), _num(parcels, "green_ratio"), basis_ctl),
-        ("control", "investment_min", "投资强度不低于控制值(万元/亩)", ">=", industrial, inv_min, inv_per_mu,
-         "投资强度表 " + str(std["investment_min_per_mu"].get("verified", ""))),
+        (
+            "control",
+            "far_min",
+            "容积率不低于行业最低值",
+            ">=",
+            industrial,
+            min_far_for(industry, std),
+            far,
+            basis_ctl + " 容积率表 (industry→GB/T 4754 mapping)",
+        ),
+        (
+            "control",
+            "coverage_min",
+            f"建筑系数≥{ed['coverage_min']:.0%}",
+            ">=",
+            industrial,
+            np.full(len(parcels), float(ed["coverage_min"])),
+            _num(parcels, "coverage"),
+            basis_ctl,
+        ),
+        (
+            "control",
+            "admin_max",
+            "行政办公及生活服务设施用地≤7%",
+            "<=",
+            industrial,
+            np.full(len(parcels), float(ed["admin_max"])),
+            _num(parcels, "admin_ratio"),
+            basis_ctl,
+        ),
+        (
+            "control",
+            "green_max",
+            "绿地率≤20%",
+            "<=",
+            industrial,
+            np.full(len(parcels), float(ed["green_max"])),
+            _num(parcels, "green_ratio"),
+            basis_ctl,
+        ),
+        (
+            "control",
+            "investment_min",
+            "投资强度不低于控制值(万元/亩)",
+            ">=",
+            industrial,
+            inv_min,
+            inv_per_mu,
+            "投资强度表 " + str(std["investment_min_per_mu"].get("verified", "")),
+        ),
     ]
-    std_land = parcels["standard_land"].fillna(False).astype(bool).to_numpy() if "standard_land" in parcels.columns else np.zeros(len(parcels), bool)
+    std_land = (
+        parcels["standard_land"].fillna(False).astype(bool).to_numpy()
+        if "standard_land" in parcels.columns
+        else np.zeros(len(parcels), bool)
+    )
     std_built = std_land & built
     for col, name, zh, op, actual in (
         ("commit_far", "commit_far", "标准地承诺容积率", ">=", far),
         ("commit_investment_per_mu", "commit_investment", "标准地承诺亩均投资", ">=", inv_per_mu),
-        ("commit_tax_per_mu", "commit_tax", "标准地承诺亩均税收", ">=", _num(parcels, "tax_per_mu")),
-        ("commit_energy_per_va", "commit_energy", "标准地承诺单位增加值能耗", "<=", _num(parcels, "energy_per_va")),
+        (
+            "commit_tax_per_mu",
+            "commit_tax",
+            "标准地承诺亩均税收",
+            ">=",
+            _num(parcels, "tax_per_mu"),
+        ),
+        (
+            "commit_energy_per_va",
+            "commit_energy",
+            "标准地承诺单位增加值能耗",
+            "<=",
+            _num(parcels, "energy_per_va"),
+        ),
     ):
         req = _num(parcels, col)
-        checks.append(("standard_land", name, zh, op, std_built & np.isfinite(req), req, actual, "标准地出让承诺 达产复核"))
+        checks.append(
+            (
+                "standard_land",
+                name,
+                zh,
+                op,
+                std_built & np.isfinite(req),
+                req,
+                actual,
+                "标准地出让承诺 达产复核",
+            )
+        )
 
     frames = []
     pid = parcels["parcel_id"].to_numpy()
-    plate = parcels["plate"].to_numpy() if "plate" in parcels.columns else np.full(len(parcels), None)
+    plate = (
+        parcels["plate"].to_numpy() if "plate" in parcels.columns else np.full(len(parcels), None)
+    )
     for kind, name, zh, op, mask, req, act, basis in checks:
         idx = np.flatnonzero(mask)
         if not len(idx):
@@ -153,11 +259,25 @@ def check(parcels: pd.DataFrame, *, edition: str = "2023", standards: dict | str
         gap = (a - r) if op == ">=" else (r - a)
         passed = pd.array(np.where(known, gap >= -1e-9, False), dtype="boolean")
         passed[~known] = pd.NA
-        frames.append(pd.DataFrame({
-            "parcel_id": pid[idx], "plate": plate[idx], "land_use": lu[idx], "industry": industry[idx],
-            "kind": kind, "check": name, "check_zh": zh, "op": op, "required": r, "actual": a,
-            "passed": passed, "gap": np.where(known, gap, np.nan), "basis": basis,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "parcel_id": pid[idx],
+                    "plate": plate[idx],
+                    "land_use": lu[idx],
+                    "industry": industry[idx],
+                    "kind": kind,
+                    "check": name,
+                    "check_zh": zh,
+                    "op": op,
+                    "required": r,
+                    "actual": a,
+                    "passed": passed,
+                    "gap": np.where(known, gap, np.nan),
+                    "basis": basis,
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(frames, ignore_index=True)

@@ -104,7 +104,9 @@ def load_standards(path: str | os.PathLike | Mapping | None = None) -> dict:
     """
     if isinstance(path, Mapping):
         return _parse(copy.deepcopy(dict(path)), "<coverage standards>", {})
-    doc, lines, source = read_yaml(Path(path) if path is not None else DEFAULT_STANDARDS, "coverage standards")
+    doc, lines, source = read_yaml(
+        Path(path) if path is not None else DEFAULT_STANDARDS, "coverage standards"
+    )
     return _parse(doc, source, lines)
 
 

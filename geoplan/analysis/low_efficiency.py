@@ -54,7 +54,12 @@ DEFAULT_RULES: dict[str, Any] = {
 #: Land uses the tests apply to (用地用海 code prefixes): industry, research, commerce, business.
 BUSINESS_PREFIXES = ("1001", "0802", "0901", "0902")
 
-CRITERIA = {"idle": "长期闲置", "unclear": "功能不清", "low_yield": "效益不高", "fragmented": "产权分散"}
+CRITERIA = {
+    "idle": "长期闲置",
+    "unclear": "功能不清",
+    "low_yield": "效益不高",
+    "fragmented": "产权分散",
+}
 ROUTES = ("协议约定", "依法收回", "产业置换", "整治改造", "出售转让", "拆除重建")
 
 
@@ -76,15 +81,24 @@ def plate_medians(parcels: pd.DataFrame, col: str) -> np.ndarray:
     """Per parcel: the median of *col* over occupied business parcels of the same plate."""
     lu = parcels["land_use"].astype(str)
     business = lu.str.startswith(BUSINESS_PREFIXES).to_numpy()
-    occupied = parcels["n_firms"].to_numpy() > 0 if "n_firms" in parcels.columns else np.ones(len(parcels), bool)
+    occupied = (
+        parcels["n_firms"].to_numpy() > 0
+        if "n_firms" in parcels.columns
+        else np.ones(len(parcels), bool)
+    )
     v = pd.Series(_num(parcels, col))
     plate = parcels["plate"].fillna("(无板块)").astype(str)
     med = v[business & occupied].groupby(plate[business & occupied]).median()
     return plate.map(med).to_numpy(dtype="float64")
 
 
-def find_low_efficiency(parcels: gpd.GeoDataFrame, rules: dict[str, Any] | None = None, *, year: int = 2023,
-                        compliance_table: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def find_low_efficiency(
+    parcels: gpd.GeoDataFrame,
+    rules: dict[str, Any] | None = None,
+    *,
+    year: int = 2023,
+    compliance_table: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """Flag 低效用地 among evaluated parcels; see the module doc for the tests.
 
     Returns a GeoDataFrame (same CRS) with ``parcel_id, plate, land_use, status, area_mu, class,
@@ -110,36 +124,69 @@ def find_low_efficiency(parcels: gpd.GeoDataFrame, rules: dict[str, Any] | None 
     tax_pm = _num(p, "tax_per_mu")
     med_tax = plate_medians(p, "tax_per_mu")
     med_va = plate_medians(p, "va_per_mu")
-    min_far = min_far_for(p["industry"].to_numpy(dtype=object) if "industry" in p.columns else np.full(n, None))
+    min_far = min_far_for(
+        p["industry"].to_numpy(dtype=object) if "industry" in p.columns else np.full(n, None)
+    )
 
     idle_since = _num(p, "idle_since")
-    idle = business & (status == "idle") & (year - np.where(np.isfinite(idle_since), idle_since, year) >= r["idle_years"])
+    idle = (
+        business
+        & (status == "idle")
+        & (year - np.where(np.isfinite(idle_since), idle_since, year) >= r["idle_years"])
+    )
     cd = np.isin(cls, ["C", "D"])
     low_far = industrial & built & cd & (far < min_far) if r["far_below_min"] else np.zeros(n, bool)
     very_low_far = industrial & built & (far < r["demolish_far_share"] * min_far)
-    low_tax = business & built & (cls == "D") & (np.nan_to_num(tax_pm) < r["tax_share_of_median"] * med_tax)
+    low_tax = (
+        business
+        & built
+        & (cls == "D")
+        & (np.nan_to_num(tax_pm) < r["tax_share_of_median"] * med_tax)
+    )
     low_cov = industrial & built & (cov < r["coverage_min"])
     commit = _num(p, "commit_investment_per_mu")
     inv_pm = _num(p, "investment_per_mu")
-    std_land = p["standard_land"].fillna(False).astype(bool).to_numpy() if "standard_land" in p.columns else np.zeros(n, bool)
-    short_inv = std_land & built & np.isfinite(commit) & (np.nan_to_num(inv_pm) < r["investment_commit_share"] * commit)
+    std_land = (
+        p["standard_land"].fillna(False).astype(bool).to_numpy()
+        if "standard_land" in p.columns
+        else np.zeros(n, bool)
+    )
+    short_inv = (
+        std_land
+        & built
+        & np.isfinite(commit)
+        & (np.nan_to_num(inv_pm) < r["investment_commit_share"] * commit)
+    )
     vacant = business & built & (n_firms == 0) if r["vacant_built"] else np.zeros(n, bool)
     floor = far * area_m2_of(p)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_share = np.where(n_ten > 0, _num(p, "tenant_floor_m2") / np.maximum(n_ten, 1) / floor, np.nan)
+        mean_share = np.where(
+            n_ten > 0, _num(p, "tenant_floor_m2") / np.maximum(n_ten, 1) / floor, np.nan
+        )
     fragmented = business & (n_ten >= r["min_tenants"]) & (mean_share <= r["small_tenant_share"])
-    main_sector = p["main_sector"].fillna("").astype(str).to_numpy() if "main_sector" in p.columns else np.full(n, "")
+    main_sector = (
+        p["main_sector"].fillna("").astype(str).to_numpy()
+        if "main_sector" in p.columns
+        else np.full(n, "")
+    )
     rd = _num(p, "rd_spend")
     research = lu.str.startswith("0802").to_numpy()
-    mismatch = (built & (n_firms > 0) & ((industrial & (main_sector == "service")) | (research & (np.nan_to_num(rd) <= 0)))
-                if r["use_mismatch"] else np.zeros(n, bool))
+    mismatch = (
+        built
+        & (n_firms > 0)
+        & ((industrial & (main_sector == "service")) | (research & (np.nan_to_num(rd) <= 0)))
+        if r["use_mismatch"]
+        else np.zeros(n, bool)
+    )
 
     def txt(mask: np.ndarray, fmt: str, *vals: np.ndarray) -> np.ndarray:
         out = np.full(n, "", dtype=object)
         idx = np.flatnonzero(mask)
         if len(idx):
             cols = [np.asarray(v)[idx] for v in vals]
-            out[idx] = [fmt.format(*row) + "；" for row in zip(*cols, strict=True)] if cols else fmt + "；"
+            out[idx] = (
+                [fmt.format(*row) + "；" for row in zip(*cols, strict=True)] if cols else fmt + "；"
+            )
         return out
 
     idle_years = year - idle_since
@@ -149,20 +196,44 @@ def find_low_efficiency(parcels: gpd.GeoDataFrame, rules: dict[str, Any] | None 
         + txt(mismatch & industrial, "功能不清: 工业用地由服务业企业({})使用", main_sector)
         + txt(mismatch & research, "功能不清: 科研用地无研发投入")
         + txt(low_far, "效益不高: {}类且容积率{:.2f}低于行业最低{:.1f}", cls, far, min_far)
-        + txt(low_tax, "效益不高: D类, 亩均税收{:.1f}低于板块中位数{:.1f}的{:.0%}", np.nan_to_num(tax_pm), med_tax, np.full(n, r["tax_share_of_median"]))
-        + txt(low_cov, "效益不高: 建筑系数{:.0%}低于控制值{:.0%}", cov, np.full(n, r["coverage_min"]))
-        + txt(short_inv, "效益不高: 投资强度{:.0f}低于标准地承诺{:.0f}万元/亩", np.nan_to_num(inv_pm), commit)
+        + txt(
+            low_tax,
+            "效益不高: D类, 亩均税收{:.1f}低于板块中位数{:.1f}的{:.0%}",
+            np.nan_to_num(tax_pm),
+            med_tax,
+            np.full(n, r["tax_share_of_median"]),
+        )
+        + txt(
+            low_cov, "效益不高: 建筑系数{:.0%}低于控制值{:.0%}", cov, np.full(n, r["coverage_min"])
+        )
+        + txt(
+            short_inv,
+            "效益不高: 投资强度{:.0f}低于标准地承诺{:.0f}万元/亩",
+            np.nan_to_num(inv_pm),
+            commit,
+        )
         + txt(fragmented, "产权分散: {:.0f}家承租企业, 户均仅占建筑面积{:.1%}", n_ten, mean_share)
     )
     flagged = reasons != ""
     crit_idle, crit_unclear = idle, vacant | mismatch
     crit_low = low_far | low_tax | low_cov | short_inv
     crit_frag = fragmented
-    criteria = (np.where(crit_idle, "idle,", "") + np.where(crit_unclear, "unclear,", "").astype(object)
-                + np.where(crit_low, "low_yield,", "").astype(object) + np.where(crit_frag, "fragmented,", "").astype(object))
+    criteria = (
+        np.where(crit_idle, "idle,", "")
+        + np.where(crit_unclear, "unclear,", "").astype(object)
+        + np.where(crit_low, "low_yield,", "").astype(object)
+        + np.where(crit_frag, "fragmented,", "").astype(object)
+    )
     route = np.select(
-        [idle, short_inv, (cls == "D") & very_low_far, low_tax | (low_far & (cls == "D")) | mismatch, fragmented,
-         low_far | low_cov, vacant],
+        [
+            idle,
+            short_inv,
+            (cls == "D") & very_low_far,
+            low_tax | (low_far & (cls == "D")) | mismatch,
+            fragmented,
+            low_far | low_cov,
+            vacant,
+        ],
         ["依法收回", "协议约定", "拆除重建", "产业置换", "协议约定", "整治改造", "出售转让"],
         "整治改造",
     )
@@ -173,17 +244,32 @@ def find_low_efficiency(parcels: gpd.GeoDataFrame, rules: dict[str, Any] | None 
     cols = {
         "parcel_id": p["parcel_id"].to_numpy()[idx],
         "plate": p["plate"].to_numpy()[idx] if "plate" in p.columns else None,
-        "land_use": lu.to_numpy()[idx], "status": status[idx], "area_mu": area[idx],
-        "class": cls[idx], "far": far[idx], "coverage": cov[idx], "tax_per_mu": tax_pm[idx],
+        "land_use": lu.to_numpy()[idx],
+        "status": status[idx],
+        "area_mu": area[idx],
+        "class": cls[idx],
+        "far": far[idx],
+        "coverage": cov[idx],
+        "tax_per_mu": tax_pm[idx],
         "va_per_mu": _num(p, "va_per_mu")[idx],
         "criteria": pd.Series(criteria[idx], dtype=object).str.rstrip(",").to_numpy(),
         "reasons": pd.Series(reasons[idx], dtype=object).str.rstrip("；").to_numpy(),
         "route": route[idx].astype(object),
-        "plate_median_tax_per_mu": med_tax[idx], "gain_tax": gain_tax[idx], "gain_va": gain_va[idx],
+        "plate_median_tax_per_mu": med_tax[idx],
+        "gain_tax": gain_tax[idx],
+        "gain_va": gain_va[idx],
     }
     out = pd.DataFrame(cols)
-    out["criteria_zh"] = out["criteria"].map(lambda s: "、".join(CRITERIA[c] for c in s.split(",") if c))
-    geom = p.geometry.to_numpy()[idx] if isinstance(p, gpd.GeoDataFrame) and p._geometry_column_name in p.columns else None
+    out["criteria_zh"] = out["criteria"].map(
+        lambda s: "、".join(CRITERIA[c] for c in s.split(",") if c)
+    )
+    geom = (
+        p.geometry.to_numpy()[idx]
+        if isinstance(p, gpd.GeoDataFrame) and p._geometry_column_name in p.columns
+        else None
+    )
     gdf = gpd.GeoDataFrame(out, geometry=geom, crs=getattr(p, "crs", None))
-    logger.info("低效用地: %d parcels, %.1f 亩", len(gdf), float(gdf["area_mu"].sum()) if len(gdf) else 0.0)
+    logger.info(
+        "低效用地: %d parcels, %.1f 亩", len(gdf), float(gdf["area_mu"].sum()) if len(gdf) else 0.0
+    )
     return gdf

@@ -53,8 +53,20 @@ class Attachment:
     to_v: np.ndarray
 
     def subset(self, mask: np.ndarray) -> Attachment:
-        return Attachment(*(a[mask] for a in (self.edge, self.along_m, self.access_m, self.u, self.v,
-                                               self.to_u, self.to_v)))
+        return Attachment(
+            *(
+                a[mask]
+                for a in (
+                    self.edge,
+                    self.along_m,
+                    self.access_m,
+                    self.u,
+                    self.v,
+                    self.to_u,
+                    self.to_v,
+                )
+            )
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +114,9 @@ class RoadNetwork:
         to_v = np.where(has, (el[e0] if len(el) else 0.0) - along, np.inf)
         return Attachment(edge, along, access, u, v, to_u, to_v)
 
-    def nearest_source(self, sources, targets, *, limit: float = np.inf, max_access_m: float | None = None):
+    def nearest_source(
+        self, sources, targets, *, limit: float = np.inf, max_access_m: float | None = None
+    ):
         """Network distance from each target to its nearest source and that source's position.
 
         *sources* and *targets* are geometries (points or polygons, or an ``(n, 2)`` array of
@@ -110,17 +124,30 @@ class RoadNetwork:
         it: attaching is the costly part, the distances are one Dijkstra). Returns
         ``(distance_m, source_index)``; unreachable targets (or beyond *limit*) get ``inf``, ``-1``.
         """
-        sa = sources if isinstance(sources, Attachment) else self.attach(sources, max_access_m=max_access_m)
-        ta = targets if isinstance(targets, Attachment) else self.attach(targets, max_access_m=max_access_m)
+        sa = (
+            sources
+            if isinstance(sources, Attachment)
+            else self.attach(sources, max_access_m=max_access_m)
+        )
+        ta = (
+            targets
+            if isinstance(targets, Attachment)
+            else self.attach(targets, max_access_m=max_access_m)
+        )
         dist, src = self._from_attachment(sa, limit)
         return self._gather(dist, src, ta, limit, sa)
 
-    def distance_to_edges(self, edge_mask, targets, *, limit: float = np.inf,
-                          max_access_m: float | None = None) -> np.ndarray:
+    def distance_to_edges(
+        self, edge_mask, targets, *, limit: float = np.inf, max_access_m: float | None = None
+    ) -> np.ndarray:
         """Network distance from each target to the nearest edge selected by *edge_mask* (e.g. the
         arterial roads): 0 along the way for a target attached to a selected edge, else through the
         nearest node of a selected edge. ``inf`` where none is reachable."""
-        ta = targets if isinstance(targets, Attachment) else self.attach(targets, max_access_m=max_access_m)
+        ta = (
+            targets
+            if isinstance(targets, Attachment)
+            else self.attach(targets, max_access_m=max_access_m)
+        )
         m = np.asarray(edge_mask, dtype=bool)
         nodes = self.nodes_of(m)
         if len(nodes) == 0:
@@ -134,7 +161,9 @@ class RoadNetwork:
     def nodes_of(self, edge_mask) -> np.ndarray:
         """The nodes of the edges selected by a boolean mask over :attr:`edges`."""
         m = np.asarray(edge_mask, dtype=bool)
-        return np.unique(np.concatenate([self.edges["u"].to_numpy()[m], self.edges["v"].to_numpy()[m]]))
+        return np.unique(
+            np.concatenate([self.edges["u"].to_numpy()[m], self.edges["v"].to_numpy()[m]])
+        )
 
     def _from_attachment(self, sa: Attachment, limit: float) -> tuple[np.ndarray, np.ndarray]:
         """Multi-source Dijkstra from attached sources: distance and source position per node.
@@ -154,17 +183,23 @@ class RoadNetwork:
         base = self.graph
         # keep the base graph's index dtypes: a mixed int32/int64 graph would be converted (copied)
         # by csgraph on every call
-        indptr = np.concatenate([base.indptr, (base.indptr[-1] + 2 * np.arange(1, k + 1)).astype(base.indptr.dtype)])
-        indices = np.concatenate([base.indices, np.column_stack([eu[se], ev[se]]).ravel().astype(base.indices.dtype)])
+        indptr = np.concatenate(
+            [base.indptr, (base.indptr[-1] + 2 * np.arange(1, k + 1)).astype(base.indptr.dtype)]
+        )
+        indices = np.concatenate(
+            [base.indices, np.column_stack([eu[se], ev[se]]).ravel().astype(base.indices.dtype)]
+        )
         data = np.concatenate([base.data, np.maximum(np.column_stack([w_u, w_v]).ravel(), _MIN_W)])
         aug = csr_matrix((data, indices, indptr), shape=(n + k, n + k), copy=False)
-        dist, _, origin = dijkstra(aug, indices=np.arange(n, n + k), min_only=True,
-                                   return_predecessors=True, limit=limit)
+        dist, _, origin = dijkstra(
+            aug, indices=np.arange(n, n + k), min_only=True, return_predecessors=True, limit=limit
+        )
         src = np.where(origin >= n, good[np.clip(origin - n, 0, k - 1)], -1)
         return dist[:n], src[:n]
 
-    def _gather(self, dist: np.ndarray, src: np.ndarray, ta: Attachment, limit: float,
-                sa: Attachment | None) -> tuple[np.ndarray, np.ndarray]:
+    def _gather(
+        self, dist: np.ndarray, src: np.ndarray, ta: Attachment, limit: float, sa: Attachment | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Distances at the targets from per-node distances (vectorised over targets).
 
         A target reaches the network at a point of its edge and takes the better of the edge's
@@ -268,7 +303,9 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
             firsti = np.r_[True, qi[1:] != qi[:-1]]
             qi, qj, dd = qi[firsti], qj[firsti], dd[firsti]
             move = dd > GRID_M
-            proj = shapely.line_interpolate_point(lines[qj[move]], shapely.line_locate_point(lines[qj[move]], pts[qi[move]]))
+            proj = shapely.line_interpolate_point(
+                lines[qj[move]], shapely.line_locate_point(lines[qj[move]], pts[qi[move]])
+            )
             exy[qi[move]] = shapely.get_coordinates(proj)
             snapped += int(move.sum())
         coords = coords.copy()
@@ -287,7 +324,7 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
     uniq, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.ravel()
     nodes_xy = uniq * GRID_M
-    u, v = inv[: len(noded)], inv[len(noded):]
+    u, v = inv[: len(noded)], inv[len(noded) :]
     length = shapely.length(noded)
     n = len(nodes_xy)
     ok = u != v
@@ -300,24 +337,49 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
     graph = csr_matrix((np.maximum(w[firstrc], _MIN_W), (r[firstrc], c[firstrc])), shape=(n, n))
     ncomp, comp = connected_components(graph, directed=False)
     rd = roads.reset_index(drop=True)
-    attrs = {col: rd[col].to_numpy()[src_road] for col in ("road_id", "name", "road_class", "frame", "status") if col in rd}
-    edges = gpd.GeoDataFrame({"u": u, "v": v, "length_m": length, "road": src_road, **attrs,
-                              "component": comp[u]}, geometry=noded, crs=roads.crs)
+    attrs = {
+        col: rd[col].to_numpy()[src_road]
+        for col in ("road_id", "name", "road_class", "frame", "status")
+        if col in rd
+    }
+    edges = gpd.GeoDataFrame(
+        {"u": u, "v": v, "length_m": length, "road": src_road, **attrs, "component": comp[u]},
+        geometry=noded,
+        crs=roads.crs,
+    )
     comp_len = np.bincount(comp[u], weights=length, minlength=ncomp)
     main = int(np.argmax(comp_len)) if ncomp else -1
     isolated = []
     for cid in np.flatnonzero(np.arange(ncomp) != main):
         sel = edges[edges.component == cid]
         if len(sel):
-            isolated.append({"component": int(cid), "length_m": round(float(sel.length_m.sum()), 1),
-                             "roads": sorted(set(map(str, sel.get("name", sel.road)))) })
-    report = {"nodes": n, "edges": len(edges), "components": int(ncomp), "snapped_endpoints": snapped,
-              "main_component_length_share": float(comp_len[main] / comp_len.sum()) if ncomp else 0.0,
-              "isolated": isolated, "tolerance_m": tolerance_m}
+            isolated.append(
+                {
+                    "component": int(cid),
+                    "length_m": round(float(sel.length_m.sum()), 1),
+                    "roads": sorted(set(map(str, sel.get("name", sel.road)))),
+                }
+            )
+    report = {
+        "nodes": n,
+        "edges": len(edges),
+        "components": int(ncomp),
+        "snapped_endpoints": snapped,
+        "main_component_length_share": float(comp_len[main] / comp_len.sum()) if ncomp else 0.0,
+        "isolated": isolated,
+        "tolerance_m": tolerance_m,
+    }
     if isolated:
         logger.warning("road network: %d isolated component(s) besides the main one", len(isolated))
-    return RoadNetwork(nodes_xy, edges, graph, comp, report, shapely.STRtree(noded),
-                       (u.astype(np.int64), v.astype(np.int64), np.asarray(length, dtype=float)))
+    return RoadNetwork(
+        nodes_xy,
+        edges,
+        graph,
+        comp,
+        report,
+        shapely.STRtree(noded),
+        (u.astype(np.int64), v.astype(np.int64), np.asarray(length, dtype=float)),
+    )
 
 
 __all__ = ["Attachment", "RoadNetwork", "build_network"]

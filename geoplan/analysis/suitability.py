@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.data import io_raster as rio
 from geoplan.config.loader import Checker, read_yaml
+from geoplan.data import io_raster as rio
 from geoplan.errors import CRSError, GeoplanError
 from geoplan.settings import M2_PER_MU, STANDARDS_DIR
 

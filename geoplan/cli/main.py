@@ -23,6 +23,7 @@ from geoplan import __version__
 from geoplan.cli.output import EXIT_OK, EXIT_USER_ERROR, dump_json
 from geoplan.errors import GeoplanError, ValidationError
 
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors already; keep its message but in our format."""
 
@@ -33,9 +34,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="geoplan", description="GeoPlan 园区国土空间规划工具 — land-use planning for high-tech zones")
+    parser = _Parser(
+        prog="geoplan",
+        description="GeoPlan 园区国土空间规划工具 — land-use planning for high-tech zones",
+    )
     parser.add_argument("--version", action="version", version=f"geoplan {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output on stderr"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     import geoplan.cli.commands as commands_pkg
 
@@ -52,8 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_OK
@@ -61,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
     except ValidationError as exc:
         if getattr(args, "json", False):
-            dump_json({"valid": False, "error": str(exc), "problems": [p.to_dict() for p in exc.problems]})
+            dump_json(
+                {"valid": False, "error": str(exc), "problems": [p.to_dict() for p in exc.problems]}
+            )
         sys.stderr.write(f"错误 / error: {exc}\n")
         return EXIT_USER_ERROR
     except GeoplanError as exc:

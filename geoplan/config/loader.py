@@ -57,7 +57,8 @@ class _BoundedLoader(yaml.SafeLoader):
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
-                f"YAML aliases (*{event.anchor}) are not accepted; write the value out in full", line
+                f"YAML aliases (*{event.anchor}) are not accepted; write the value out in full",
+                line,
             )
         self._nodes += 1
         if self._nodes > MAX_NODES:
@@ -89,7 +90,11 @@ class YamlDoc:
         """``file: line N: field 'a.b.0'`` for a key path."""
         line = self.line_of(path)
         dotted = ".".join(str(p) for p in path)
-        return self.source + (f": line {line}" if line else "") + (f": field '{dotted}'" if dotted else "")
+        return (
+            self.source
+            + (f": line {line}" if line else "")
+            + (f": field '{dotted}'" if dotted else "")
+        )
 
 
 def _line_index(node: yaml.Node | None) -> dict[tuple, int]:
@@ -234,7 +239,9 @@ def validate(model: type[M], doc: YamlDoc, *, context: dict[str, Any] | None = N
     except pydantic.ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             problems.append(f"{doc.where(loc)}: {describe_error(err)}")
         msg = "\n".join(dict.fromkeys(problems))
         raise SchemaError(msg) from None
@@ -259,7 +266,11 @@ class Checker:
     def where(self, path: tuple) -> str:
         line = self.line_of(path)
         dotted = ".".join(str(p) for p in path)
-        return f"{self.source}" + (f": line {line}" if line else "") + (f": field '{dotted}'" if dotted else "")
+        return (
+            f"{self.source}"
+            + (f": line {line}" if line else "")
+            + (f": field '{dotted}'" if dotted else "")
+        )
 
     def fail(self, path: tuple, message: str) -> NoReturn:
         raise SchemaError(f"{self.where(path)}: {message}")
@@ -282,7 +293,9 @@ class Checker:
             return float(default)
         return self.value_number(doc[key], (*path, key), lo=lo, hi=hi)
 
-    def value_number(self, v: object, path: tuple, *, lo: float | None = None, hi: float | None = None) -> float:
+    def value_number(
+        self, v: object, path: tuple, *, lo: float | None = None, hi: float | None = None
+    ) -> float:
         if isinstance(v, bool) or not isinstance(v, int | float):
             self.fail(path, f"must be a number, got {v!r}")
         if not math.isfinite(v):
@@ -293,15 +306,30 @@ class Checker:
             self.fail(path, f"must be ≤ {hi:g}, got {v}")
         return float(v)
 
-    def integer(self, doc: Mapping, key: str, path: tuple, *, default: int | None = None,
-                lo: int | None = None, hi: int | None = None) -> int:
+    def integer(
+        self,
+        doc: Mapping,
+        key: str,
+        path: tuple,
+        *,
+        default: int | None = None,
+        lo: int | None = None,
+        hi: int | None = None,
+    ) -> int:
         v = self.number(doc, key, path, default=default, lo=lo, hi=hi)
         if v != int(v):
             self.fail((*path, key), f"must be a whole number, got {doc[key]!r}")
         return int(v)
 
-    def text(self, doc: Mapping, key: str, path: tuple, *, default: str | None = None,
-             choices: tuple[str, ...] | None = None) -> str:
+    def text(
+        self,
+        doc: Mapping,
+        key: str,
+        path: tuple,
+        *,
+        default: str | None = None,
+        choices: tuple[str, ...] | None = None,
+    ) -> str:
         if key not in doc or doc[key] is None:
             if default is None:
                 self.fail((*path, key), "is required")
@@ -325,8 +353,13 @@ class Checker:
         return v
 
     # --- containers --------------------------------------------------------------------------
-    def mapping(self, v: object, path: tuple, allowed: set[str] | None = None,
-                required: tuple[str, ...] = ()) -> dict:
+    def mapping(
+        self,
+        v: object,
+        path: tuple,
+        allowed: set[str] | None = None,
+        required: tuple[str, ...] = (),
+    ) -> dict:
         if not isinstance(v, dict):
             self.fail(path, f"must be a mapping (key: value), got {type(v).__name__}")
         if allowed is not None:
@@ -345,14 +378,22 @@ class Checker:
             self.fail(path, f"needs at least {min_len} item(s)")
         return v
 
-    def strings(self, doc: Mapping, key: str, path: tuple, default: tuple[str, ...] = (),
-                choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    def strings(
+        self,
+        doc: Mapping,
+        key: str,
+        path: tuple,
+        default: tuple[str, ...] = (),
+        choices: tuple[str, ...] | None = None,
+    ) -> tuple[str, ...]:
         if key not in doc or doc[key] is None:
             return default
         v = doc[key]
         if isinstance(v, str | int) and not isinstance(v, bool):
             v = [v]
-        if not isinstance(v, list) or not all(isinstance(s, str | int) and not isinstance(s, bool) for s in v):
+        if not isinstance(v, list) or not all(
+            isinstance(s, str | int) and not isinstance(s, bool) for s in v
+        ):
             self.fail((*path, key), "must be a list of texts")
         v = [str(s) for s in v]
         if choices is not None:
@@ -360,4 +401,3 @@ class Checker:
             if bad:
                 self.fail((*path, key), f"unknown value {bad[0]!r}; use {', '.join(choices)}")
         return tuple(v)
-

@@ -94,7 +94,9 @@ def _provenance() -> tuple[Field, ...]:
     """Optional fields saying where a value comes from and how accurate a position is."""
     return (
         Field("source", "str", "来源", "source", required=False),
-        Field("accuracy_m", "float", "位置精度", "position accuracy", unit="m", required=False, min=0),
+        Field(
+            "accuracy_m", "float", "位置精度", "position accuracy", unit="m", required=False, min=0
+        ),
         Field("assumption", "str", "假设说明", "assumption and its basis", required=False),
     )
 
@@ -119,191 +121,464 @@ def _register(lt: LayerType) -> LayerType:
     return lt
 
 
-ZONE = _register(LayerType(
-    "zone", "园区范围", "zone boundary", "zone_id", POLYGONS,
-    (_id("zone_id"), _name(), *_provenance()),
-))
+ZONE = _register(
+    LayerType(
+        "zone",
+        "园区范围",
+        "zone boundary",
+        "zone_id",
+        POLYGONS,
+        (_id("zone_id"), _name(), *_provenance()),
+    )
+)
 
-PLATES = _register(LayerType(
-    "plates", "十三五板块", "development plates (13th FYP)", "plate_id", POLYGONS,
-    (
-        _id("plate_id"), _name(),
-        Field("function", "str", "功能定位", "planned function", required=False),
-        Field("plan_period", "str", "规划期", "plan period", required=False),
-        *_provenance(),
-    ),
-))
+PLATES = _register(
+    LayerType(
+        "plates",
+        "十三五板块",
+        "development plates (13th FYP)",
+        "plate_id",
+        POLYGONS,
+        (
+            _id("plate_id"),
+            _name(),
+            Field("function", "str", "功能定位", "planned function", required=False),
+            Field("plan_period", "str", "规划期", "plan period", required=False),
+            *_provenance(),
+        ),
+    )
+)
 
-STRUCTURE = _register(LayerType(
-    "structure", "十四五空间结构", "spatial structure (14th FYP)", "element_id", POLYGONS + LINES,
-    (
-        _id("element_id"), _name(),
-        Field("kind", "str", "类型", "kind", choices=("corridor", "core", "city", "cluster", "ecology")),
-        Field("kind_zh", "str", "类型(中文)", "kind (Chinese)", required=False),
-        Field("status", "str", "状态", "status", choices=("existing", "planned", "future"), required=False),
-        Field("function", "str", "功能", "function", required=False),
-        *_provenance(),
-    ),
-))
+STRUCTURE = _register(
+    LayerType(
+        "structure",
+        "十四五空间结构",
+        "spatial structure (14th FYP)",
+        "element_id",
+        POLYGONS + LINES,
+        (
+            _id("element_id"),
+            _name(),
+            Field(
+                "kind",
+                "str",
+                "类型",
+                "kind",
+                choices=("corridor", "core", "city", "cluster", "ecology"),
+            ),
+            Field("kind_zh", "str", "类型(中文)", "kind (Chinese)", required=False),
+            Field(
+                "status",
+                "str",
+                "状态",
+                "status",
+                choices=("existing", "planned", "future"),
+                required=False,
+            ),
+            Field("function", "str", "功能", "function", required=False),
+            *_provenance(),
+        ),
+    )
+)
 
-CLUSTERS = _register(LayerType(
-    "clusters", "产业集群", "industry clusters", "cluster_id", POLYGONS + POINTS,
-    (
-        _id("cluster_id"), _name(),
-        Field("industry", "str", "产业(1+6)", "industry (1+6 system)"),
-        Field("chain", "str", "产业链", "industry chain (八大产业链)", required=False),
-        Field("tier", "str", "层级", "tier", required=False, choices=("core", "emerging", "future")),
-        Field("plate", "str", "所在板块", "plate", required=False),
-        *_provenance(),
-    ),
-))
+CLUSTERS = _register(
+    LayerType(
+        "clusters",
+        "产业集群",
+        "industry clusters",
+        "cluster_id",
+        POLYGONS + POINTS,
+        (
+            _id("cluster_id"),
+            _name(),
+            Field("industry", "str", "产业(1+6)", "industry (1+6 system)"),
+            Field("chain", "str", "产业链", "industry chain (八大产业链)", required=False),
+            Field(
+                "tier",
+                "str",
+                "层级",
+                "tier",
+                required=False,
+                choices=("core", "emerging", "future"),
+            ),
+            Field("plate", "str", "所在板块", "plate", required=False),
+            *_provenance(),
+        ),
+    )
+)
 
-PARCELS = _register(LayerType(
-    "parcels", "地块", "land parcels", "parcel_id", POLYGONS,
-    (
-        _id("parcel_id", "地块编号", "parcel id"),
-        Field("land_use", "str", "用地用海分类代码", "land-use code (用地用海 2023)"),
-        Field("area_m2", "float", "用地面积", "land area", unit="m²", min=0),
-        Field("area_mu", "float", "用地面积(亩)", "land area", unit="亩", min=0),
-        Field("far", "float", "容积率", "floor area ratio", min=0, max=30),
-        Field("coverage", "float", "建筑系数", "building coverage", unit="ratio", min=0, max=1),
-        Field("status", "str", "状态", "status", choices=PARCEL_STATUS),
-        Field("plate", "str", "所在板块", "plate"),
-        Field("lease_start", "int", "出让年份", "lease start year", required=False, min=1950, max=2100),
-        Field("holder", "str", "土地使用权人", "land holder", required=False),
-        Field("green_ratio", "float", "绿地率", "green ratio", unit="ratio", required=False, min=0, max=1),
-        Field("admin_ratio", "float", "行政办公及生活服务设施用地比例", "admin/living facility share",
-              unit="ratio", required=False, min=0, max=1),
-        Field("investment", "float", "固定资产投资", "fixed-asset investment", unit="万元", required=False, min=0),
-        Field("idle_since", "int", "闲置起始年", "idle since (year)", required=False, min=1950, max=2100),
-        Field("standard_land", "bool", "标准地", "standard land (标准地)", required=False),
-        Field("commit_far", "float", "承诺容积率", "committed FAR", required=False, min=0),
-        Field("commit_investment_per_mu", "float", "承诺亩均投资", "committed investment per mu",
-              unit="万元/亩", required=False, min=0),
-        Field("commit_tax_per_mu", "float", "承诺亩均税收", "committed tax per mu", unit="万元/亩",
-              required=False, min=0),
-        Field("commit_energy_per_va", "float", "承诺单位增加值能耗", "committed energy per value added",
-              unit="tce/万元", required=False, min=0),
-        *_provenance(),
-    ),
-))
+PARCELS = _register(
+    LayerType(
+        "parcels",
+        "地块",
+        "land parcels",
+        "parcel_id",
+        POLYGONS,
+        (
+            _id("parcel_id", "地块编号", "parcel id"),
+            Field("land_use", "str", "用地用海分类代码", "land-use code (用地用海 2023)"),
+            Field("area_m2", "float", "用地面积", "land area", unit="m²", min=0),
+            Field("area_mu", "float", "用地面积(亩)", "land area", unit="亩", min=0),
+            Field("far", "float", "容积率", "floor area ratio", min=0, max=30),
+            Field("coverage", "float", "建筑系数", "building coverage", unit="ratio", min=0, max=1),
+            Field("status", "str", "状态", "status", choices=PARCEL_STATUS),
+            Field("plate", "str", "所在板块", "plate"),
+            Field(
+                "lease_start",
+                "int",
+                "出让年份",
+                "lease start year",
+                required=False,
+                min=1950,
+                max=2100,
+            ),
+            Field("holder", "str", "土地使用权人", "land holder", required=False),
+            Field(
+                "green_ratio",
+                "float",
+                "绿地率",
+                "green ratio",
+                unit="ratio",
+                required=False,
+                min=0,
+                max=1,
+            ),
+            Field(
+                "admin_ratio",
+                "float",
+                "行政办公及生活服务设施用地比例",
+                "admin/living facility share",
+                unit="ratio",
+                required=False,
+                min=0,
+                max=1,
+            ),
+            Field(
+                "investment",
+                "float",
+                "固定资产投资",
+                "fixed-asset investment",
+                unit="万元",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "idle_since",
+                "int",
+                "闲置起始年",
+                "idle since (year)",
+                required=False,
+                min=1950,
+                max=2100,
+            ),
+            Field("standard_land", "bool", "标准地", "standard land (标准地)", required=False),
+            Field("commit_far", "float", "承诺容积率", "committed FAR", required=False, min=0),
+            Field(
+                "commit_investment_per_mu",
+                "float",
+                "承诺亩均投资",
+                "committed investment per mu",
+                unit="万元/亩",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "commit_tax_per_mu",
+                "float",
+                "承诺亩均税收",
+                "committed tax per mu",
+                unit="万元/亩",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "commit_energy_per_va",
+                "float",
+                "承诺单位增加值能耗",
+                "committed energy per value added",
+                unit="tce/万元",
+                required=False,
+                min=0,
+            ),
+            *_provenance(),
+        ),
+    )
+)
 
-FIRMS = _register(LayerType(
-    "firms", "企业", "firms", "firm_id", None,
-    (
-        _id("firm_id", "企业编号", "firm id"),
-        Field("parcel_id", "str", "所在地块", "parcel id"),
-        Field("name", "str", "企业名称", "firm name"),
-        Field("industry", "str", "产业(1+6)", "industry (1+6 system)"),
-        Field("scale", "str", "规模", "scale (规上/规下)", choices=("规上", "规下")),
-        Field("tax", "float", "税收", "tax paid", unit="万元", min=0),
-        Field("revenue", "float", "营业收入", "revenue", unit="万元", min=0),
-        Field("value_added", "float", "增加值", "value added", unit="万元"),
-        Field("energy_tce", "float", "综合能耗", "energy use", unit="吨标准煤", min=0),
-        Field("employees", "int", "从业人员", "employees", unit="人", min=0),
-        Field("emissions_t", "float", "主要污染物排放", "main pollutant emissions", unit="t",
-              required=False, min=0),
-        Field("electricity_mwh", "float", "用电量", "electricity use", unit="MWh", required=False, min=0),
-        Field("rd_spend", "float", "研发经费", "R&D spend", unit="万元", required=False, min=0),
-        Field("fixed_investment", "float", "固定资产投资", "fixed-asset investment", unit="万元",
-              required=False, min=0),
-        Field("tenure", "str", "用地方式", "land tenure", required=False, choices=("own", "rent")),
-        Field("rented_floor_m2", "float", "租用建筑面积", "rented floor area", unit="m²",
-              required=False, min=0),
-        Field("founded", "int", "成立年份", "founding year", required=False, min=1900, max=2100),
-        Field("high_tech", "bool", "高新技术企业", "certified high-tech firm", required=False),
-        Field("sector", "str", "行业门类", "sector (industry/service/utility)", required=False,
-              choices=("industry", "service", "utility")),
-    ),
-))
+FIRMS = _register(
+    LayerType(
+        "firms",
+        "企业",
+        "firms",
+        "firm_id",
+        None,
+        (
+            _id("firm_id", "企业编号", "firm id"),
+            Field("parcel_id", "str", "所在地块", "parcel id"),
+            Field("name", "str", "企业名称", "firm name"),
+            Field("industry", "str", "产业(1+6)", "industry (1+6 system)"),
+            Field("scale", "str", "规模", "scale (规上/规下)", choices=("规上", "规下")),
+            Field("tax", "float", "税收", "tax paid", unit="万元", min=0),
+            Field("revenue", "float", "营业收入", "revenue", unit="万元", min=0),
+            Field("value_added", "float", "增加值", "value added", unit="万元"),
+            Field("energy_tce", "float", "综合能耗", "energy use", unit="吨标准煤", min=0),
+            Field("employees", "int", "从业人员", "employees", unit="人", min=0),
+            Field(
+                "emissions_t",
+                "float",
+                "主要污染物排放",
+                "main pollutant emissions",
+                unit="t",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "electricity_mwh",
+                "float",
+                "用电量",
+                "electricity use",
+                unit="MWh",
+                required=False,
+                min=0,
+            ),
+            Field("rd_spend", "float", "研发经费", "R&D spend", unit="万元", required=False, min=0),
+            Field(
+                "fixed_investment",
+                "float",
+                "固定资产投资",
+                "fixed-asset investment",
+                unit="万元",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "tenure", "str", "用地方式", "land tenure", required=False, choices=("own", "rent")
+            ),
+            Field(
+                "rented_floor_m2",
+                "float",
+                "租用建筑面积",
+                "rented floor area",
+                unit="m²",
+                required=False,
+                min=0,
+            ),
+            Field(
+                "founded", "int", "成立年份", "founding year", required=False, min=1900, max=2100
+            ),
+            Field("high_tech", "bool", "高新技术企业", "certified high-tech firm", required=False),
+            Field(
+                "sector",
+                "str",
+                "行业门类",
+                "sector (industry/service/utility)",
+                required=False,
+                choices=("industry", "service", "utility"),
+            ),
+        ),
+    )
+)
 
-SUBSTATIONS = _register(LayerType(
-    "substations", "变电所", "substations", "facility_id", POINTS,
-    (
-        _id("facility_id"), _name(),
-        Field("voltage_kv", "float", "电压等级", "voltage", unit="kV", min=0),
-        Field("status", "str", "建设状态", "status", choices=FACILITY_STATUS),
-        *_capacities("capacity_mva", "MVA", "主变容量"),
-        Field("transformers", "int", "主变台数", "main transformers (for N-1)", required=False, min=1, max=12),
-        Field("plan_period", "str", "规划期", "plan period", required=False),
-        *_provenance(),
-    ),
-))
+SUBSTATIONS = _register(
+    LayerType(
+        "substations",
+        "变电所",
+        "substations",
+        "facility_id",
+        POINTS,
+        (
+            _id("facility_id"),
+            _name(),
+            Field("voltage_kv", "float", "电压等级", "voltage", unit="kV", min=0),
+            Field("status", "str", "建设状态", "status", choices=FACILITY_STATUS),
+            *_capacities("capacity_mva", "MVA", "主变容量"),
+            Field(
+                "transformers",
+                "int",
+                "主变台数",
+                "main transformers (for N-1)",
+                required=False,
+                min=1,
+                max=12,
+            ),
+            Field("plan_period", "str", "规划期", "plan period", required=False),
+            *_provenance(),
+        ),
+    )
+)
 
-SEWAGE_PLANTS = _register(LayerType(
-    "sewage_plants", "污水处理厂", "sewage treatment plants", "facility_id", POINTS,
-    (
-        _id("facility_id"), _name(),
-        Field("status", "str", "建设状态", "status", choices=FACILITY_STATUS),
-        *_capacities("capacity_m3d", "m³/d", "处理规模"),
-        Field("plan_period", "str", "规划期", "plan period", required=False),
-        *_provenance(),
-    ),
-))
+SEWAGE_PLANTS = _register(
+    LayerType(
+        "sewage_plants",
+        "污水处理厂",
+        "sewage treatment plants",
+        "facility_id",
+        POINTS,
+        (
+            _id("facility_id"),
+            _name(),
+            Field("status", "str", "建设状态", "status", choices=FACILITY_STATUS),
+            *_capacities("capacity_m3d", "m³/d", "处理规模"),
+            Field("plan_period", "str", "规划期", "plan period", required=False),
+            *_provenance(),
+        ),
+    )
+)
 
-ROADS = _register(LayerType(
-    "roads", "道路", "roads", "road_id", LINES,
-    (
-        _id("road_id"), _name(),
-        Field("road_class", "str", "道路等级", "road class",
-              choices=("expressway", "arterial", "secondary", "branch")),
-        Field("frame", "str", "六纵五横", "frame role (六纵/五横)", required=False, choices=("六纵", "五横", "")),
-        Field("status", "str", "状态", "status", choices=BUILD_STATUS),
-        Field("width_m", "float", "红线宽度", "right-of-way width", unit="m", required=False, min=0),
-        *_provenance(),
-    ),
-))
+ROADS = _register(
+    LayerType(
+        "roads",
+        "道路",
+        "roads",
+        "road_id",
+        LINES,
+        (
+            _id("road_id"),
+            _name(),
+            Field(
+                "road_class",
+                "str",
+                "道路等级",
+                "road class",
+                choices=("expressway", "arterial", "secondary", "branch"),
+            ),
+            Field(
+                "frame",
+                "str",
+                "六纵五横",
+                "frame role (六纵/五横)",
+                required=False,
+                choices=("六纵", "五横", ""),
+            ),
+            Field("status", "str", "状态", "status", choices=BUILD_STATUS),
+            Field(
+                "width_m",
+                "float",
+                "红线宽度",
+                "right-of-way width",
+                unit="m",
+                required=False,
+                min=0,
+            ),
+            *_provenance(),
+        ),
+    )
+)
 
-RAIL = _register(LayerType(
-    "rail", "轨道交通", "metro lines and stations", "rail_id", LINES + POINTS,
-    (
-        _id("rail_id"), _name(),
-        Field("kind", "str", "类型", "kind", choices=("line", "station")),
-        Field("line", "str", "线路", "line"),
-        Field("status", "str", "状态", "status", choices=BUILD_STATUS),
-        *_provenance(),
-    ),
-))
+RAIL = _register(
+    LayerType(
+        "rail",
+        "轨道交通",
+        "metro lines and stations",
+        "rail_id",
+        LINES + POINTS,
+        (
+            _id("rail_id"),
+            _name(),
+            Field("kind", "str", "类型", "kind", choices=("line", "station")),
+            Field("line", "str", "线路", "line"),
+            Field("status", "str", "状态", "status", choices=BUILD_STATUS),
+            *_provenance(),
+        ),
+    )
+)
 
-FACILITIES = _register(LayerType(
-    "facilities", "公共服务设施", "public facilities", "facility_id", POINTS + POLYGONS,
-    (
-        _id("facility_id"), _name(),
-        Field("kind", "str", "类型", "kind",
-              choices=("park", "school", "kindergarten", "hospital", "clinic", "university",
-                       "research", "sports", "culture", "other")),
-        Field("status", "str", "状态", "status", choices=("existing", "planned")),
-        Field("area_m2", "float", "占地面积", "site area", unit="m²", required=False, min=0),
-        Field("capacity", "float", "规模", "capacity (seats/beds)", required=False, min=0),
-        *_provenance(),
-    ),
-))
+FACILITIES = _register(
+    LayerType(
+        "facilities",
+        "公共服务设施",
+        "public facilities",
+        "facility_id",
+        POINTS + POLYGONS,
+        (
+            _id("facility_id"),
+            _name(),
+            Field(
+                "kind",
+                "str",
+                "类型",
+                "kind",
+                choices=(
+                    "park",
+                    "school",
+                    "kindergarten",
+                    "hospital",
+                    "clinic",
+                    "university",
+                    "research",
+                    "sports",
+                    "culture",
+                    "other",
+                ),
+            ),
+            Field("status", "str", "状态", "status", choices=("existing", "planned")),
+            Field("area_m2", "float", "占地面积", "site area", unit="m²", required=False, min=0),
+            Field("capacity", "float", "规模", "capacity (seats/beds)", required=False, min=0),
+            *_provenance(),
+        ),
+    )
+)
 
-CONSTRAINTS = _register(LayerType(
-    "constraints", "管控要素", "planning constraints", "constraint_id", POLYGONS,
-    (
-        _id("constraint_id"), _name(),
-        Field("kind", "str", "类型", "kind",
-              choices=("forest_park", "ecological_core", "coastal_setback", "water_source",
-                       "reservoir", "steep_slope", "other")),
-        Field("hard", "bool", "刚性约束", "hard constraint"),
-        Field("setback_m", "float", "退让距离", "setback distance", unit="m", required=False, min=0),
-        *_provenance(),
-    ),
-))
+CONSTRAINTS = _register(
+    LayerType(
+        "constraints",
+        "管控要素",
+        "planning constraints",
+        "constraint_id",
+        POLYGONS,
+        (
+            _id("constraint_id"),
+            _name(),
+            Field(
+                "kind",
+                "str",
+                "类型",
+                "kind",
+                choices=(
+                    "forest_park",
+                    "ecological_core",
+                    "coastal_setback",
+                    "water_source",
+                    "reservoir",
+                    "steep_slope",
+                    "other",
+                ),
+            ),
+            Field("hard", "bool", "刚性约束", "hard constraint"),
+            Field(
+                "setback_m",
+                "float",
+                "退让距离",
+                "setback distance",
+                unit="m",
+                required=False,
+                min=0,
+            ),
+            *_provenance(),
+        ),
+    )
+)
 
 
-CATCHMENTS = _register(LayerType(
-    "catchments", "服务范围", "facility catchments (service areas)", "catchment_id", POLYGONS,
-    (
-        _id("catchment_id"),
-        Field("facility_id", "str", "设施编号", "facility id (substation or sewage plant)"),
-        Field("kind", "str", "设施类型", "facility kind", choices=("substation", "sewage_plant")),
-        Field("name", "str", "名称", "name", required=False),
-        *_provenance(),
-    ),
-    optional=True,
-))
+CATCHMENTS = _register(
+    LayerType(
+        "catchments",
+        "服务范围",
+        "facility catchments (service areas)",
+        "catchment_id",
+        POLYGONS,
+        (
+            _id("catchment_id"),
+            Field("facility_id", "str", "设施编号", "facility id (substation or sewage plant)"),
+            Field(
+                "kind", "str", "设施类型", "facility kind", choices=("substation", "sewage_plant")
+            ),
+            Field("name", "str", "名称", "name", required=False),
+            *_provenance(),
+        ),
+        optional=True,
+    )
+)
 
 
 def layer_type(name: str) -> LayerType:
@@ -322,12 +597,29 @@ def docs_markdown() -> str:
     lines = ["# 图层目录 / Layer catalog", ""]
     for lt in LAYER_TYPES.values():
         geom = ", ".join(lt.geometry) if lt.geometry else "— (table)"
-        lines += [f"## `{lt.name}` — {lt.label_zh} / {lt.label_en}", "", f"id: `{lt.id_field}`; geometry: {geom}", ""]
-        lines += ["| field | 中文 | English | type | unit | required | range / values |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## `{lt.name}` — {lt.label_zh} / {lt.label_en}",
+            "",
+            f"id: `{lt.id_field}`; geometry: {geom}",
+            "",
+        ]
+        lines += [
+            "| field | 中文 | English | type | unit | required | range / values |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for f in lt.fields:
-            rng = ", ".join(f.choices) if f.choices else (
-                f"{'' if f.min is None else f.min} … {'' if f.max is None else f.max}" if (f.min is not None or f.max is not None) else ""
+            rng = (
+                ", ".join(f.choices)
+                if f.choices
+                else (
+                    f"{'' if f.min is None else f.min} … {'' if f.max is None else f.max}"
+                    if (f.min is not None or f.max is not None)
+                    else ""
+                )
             )
-            lines.append(f"| `{f.name}` | {f.label_zh} | {f.label_en} | {f.dtype} | {f.unit} | {'yes' if f.required else ''} | {rng} |")
+            lines.append(
+                f"| `{f.name}` | {f.label_zh} | {f.label_en} | {f.dtype} "
+                f"| {f.unit} | {'yes' if f.required else ''} | {rng} |"
+            )
         lines.append("")
     return "\n".join(lines)

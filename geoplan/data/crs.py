@@ -84,7 +84,9 @@ def parse_crs(value: object, *, what: str = "CRS") -> CRS:
         raise CRSError(msg) from exc
 
 
-def require_crs(gdf: gpd.GeoDataFrame, crs: object | None = None, *, source: str = "") -> gpd.GeoDataFrame:
+def require_crs(
+    gdf: gpd.GeoDataFrame, crs: object | None = None, *, source: str = ""
+) -> gpd.GeoDataFrame:
     """Return *gdf* with a CRS: its own, or *crs* if the file has none.
 
     A missing CRS is an error unless the caller names one; a named CRS that contradicts the
@@ -117,8 +119,11 @@ def _same_crs(a: CRS, b: CRS) -> bool:
     # EPSG:4326 vs OGC:CRS84 differ only in axis order, which geopandas normalises.
     geographic = {"EPSG:4326", "OGC:CRS84", "EPSG:4490"}
     names = {a.to_string(), b.to_string()}
-    return names <= geographic and a.is_geographic and b.is_geographic and (
-        a.to_string() == b.to_string() or names <= {"EPSG:4326", "OGC:CRS84"}
+    return (
+        names <= geographic
+        and a.is_geographic
+        and b.is_geographic
+        and (a.to_string() == b.to_string() or names <= {"EPSG:4326", "OGC:CRS84"})
     )
 
 
@@ -131,7 +136,10 @@ def check_same_crs(*frames: gpd.GeoDataFrame, what: str = "inputs") -> None:
     first = crss[0]
     for c in crss[1:]:
         if not _same_crs(first, c):
-            msg = f"{what}: CRS mismatch ({first.to_string()} vs {c.to_string()}); reproject with geoplan.data.crs.to_working"
+            msg = (
+                f"{what}: CRS mismatch ({first.to_string()} vs "
+                f"{c.to_string()}); reproject with geoplan.data.crs.to_working"
+            )
             raise CRSError(msg)
 
 
@@ -142,7 +150,9 @@ def to_working(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise CRSError(msg)
     if gdf.crs == WORKING_CRS:
         return gdf
-    logger.debug("reprojecting %d features from %s to the working CRS", len(gdf), gdf.crs.to_string())
+    logger.debug(
+        "reprojecting %d features from %s to the working CRS", len(gdf), gdf.crs.to_string()
+    )
     return gdf.to_crs(WORKING_CRS)
 
 
@@ -164,7 +174,9 @@ def planar_area_m2(gdf: gpd.GeoDataFrame) -> np.ndarray:
 def geodesic_area_m2(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Ellipsoidal (GRS80/CGCS2000) areas in m², the reference for accuracy checks."""
     geo = gdf.to_crs(CGCS2000).geometry
-    return np.array([abs(_GEOD.geometry_area_perimeter(g)[0]) if g is not None else np.nan for g in geo])
+    return np.array(
+        [abs(_GEOD.geometry_area_perimeter(g)[0]) if g is not None else np.nan for g in geo]
+    )
 
 
 def m2_to_mu(area_m2: np.ndarray | float) -> np.ndarray | float:
@@ -231,7 +243,9 @@ def wgs84_to_gcj02(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
     return lon_a + dlon, lat_a + dlat
 
 
-def gcj02_to_wgs84(lon: object, lat: object, *, tol_deg: float = 1e-9, max_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_wgs84(
+    lon: object, lat: object, *, tol_deg: float = 1e-9, max_iter: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 → WGS84 by fixed-point iteration (residual ≪ 1 cm after a few steps).
 
     The one-step inverse (subtracting the offset evaluated at the GCJ point) is off by up to a
@@ -257,7 +271,9 @@ def gcj02_to_bd09(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: object, lat: object, *, tol_deg: float = 1e-10, max_iter: int = 20) -> tuple[np.ndarray, np.ndarray]:
+def bd09_to_gcj02(
+    lon: object, lat: object, *, tol_deg: float = 1e-10, max_iter: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 → GCJ-02: the usual closed-form inverse, refined by iteration to round-trip exactly."""
     b_lon, b_lat = _as_arrays(lon, lat)
     x = b_lon - 0.0065

@@ -30,9 +30,18 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 #: Code-page names found in .cpg files, mapped to Python codecs. GB18030 is a superset of GBK
 #: and GB2312, so all three decode with it.
 _CPG_CODECS = {
-    "gbk": "GB18030", "936": "GB18030", "cp936": "GB18030", "gb2312": "GB18030",
-    "gb18030": "GB18030", "utf-8": "UTF-8", "utf8": "UTF-8", "65001": "UTF-8",
-    "ansi 1252": "CP1252", "1252": "CP1252", "iso-8859-1": "ISO-8859-1", "88591": "ISO-8859-1",
+    "gbk": "GB18030",
+    "936": "GB18030",
+    "cp936": "GB18030",
+    "gb2312": "GB18030",
+    "gb18030": "GB18030",
+    "utf-8": "UTF-8",
+    "utf8": "UTF-8",
+    "65001": "UTF-8",
+    "ansi 1252": "CP1252",
+    "1252": "CP1252",
+    "iso-8859-1": "ISO-8859-1",
+    "88591": "ISO-8859-1",
 }
 
 
@@ -43,7 +52,9 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_vector(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a vector file into a GeoDataFrame, keeping whatever CRS the file declares.
 
     Parameters
@@ -77,9 +88,15 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, encoding: 
     except LoadError:
         raise
     except Exception as exc:  # GDAL/pyarrow raise many types; all mean "cannot read this file"
-        msg = f"{p.name}: cannot read the file ({type(exc).__name__}: {exc}). Is it complete and in the format its name says?"
+        msg = (
+            f"{p.name}: cannot read the file ({type(exc).__name__}: "
+            f"{exc}). Is it complete and in the format its name says?"
+        )
         raise LoadError(msg) from exc
-    msg = f"{p.name}: unsupported file type '{suffix}'; use GeoPackage (.gpkg), GeoJSON, zipped Shapefile (.zip) or GeoParquet"
+    msg = (
+        f"{p.name}: unsupported file type '{suffix}'; use GeoPackage "
+        "(.gpkg), GeoJSON, zipped Shapefile (.zip) or GeoParquet"
+    )
     raise LoadError(msg)
 
 
@@ -104,7 +121,10 @@ def _read_geoparquet(p: Path) -> gpd.GeoDataFrame:
 
     meta = pq.read_schema(p).metadata or {}
     if b"geo" not in meta:
-        msg = f"{p.name}: a Parquet file without geometry metadata; for vector layers write GeoParquet (GeoDataFrame.to_parquet)"
+        msg = (
+            f"{p.name}: a Parquet file without geometry metadata; for "
+            "vector layers write GeoParquet (GeoDataFrame.to_parquet)"
+        )
         raise LoadError(msg)
     return gpd.read_parquet(p)
 
@@ -195,7 +215,9 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if suffix == ".csv":
             try:
-                return pd.read_csv(p, encoding="utf-8-sig", dtype={"firm_id": str, "parcel_id": str})
+                return pd.read_csv(
+                    p, encoding="utf-8-sig", dtype={"firm_id": str, "parcel_id": str}
+                )
             except UnicodeDecodeError:
                 return pd.read_csv(p, encoding="gb18030", dtype={"firm_id": str, "parcel_id": str})
         if suffix in (".parquet", ".geoparquet"):
@@ -227,7 +249,9 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL) want to create the file themselves
@@ -241,7 +265,12 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     finally:
-        for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+        for leftover in (
+            tmp,
+            Path(str(tmp) + "-journal"),
+            Path(str(tmp) + "-wal"),
+            Path(str(tmp) + "-shm"),
+        ):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
 
@@ -287,7 +316,9 @@ def write_geoparquet_atomic(target: str | os.PathLike, gdf: gpd.GeoDataFrame) ->
     return Path(target)
 
 
-def write_geojson_atomic(target: str | os.PathLike, gdf: gpd.GeoDataFrame, *, precision: int = 6) -> Path:
+def write_geojson_atomic(
+    target: str | os.PathLike, gdf: gpd.GeoDataFrame, *, precision: int = 6
+) -> Path:
     """Write a layer as RFC 7946 GeoJSON (EPSG:4326), one feature per line for readable diffs."""
     import json
 
@@ -297,9 +328,30 @@ def write_geojson_atomic(target: str | os.PathLike, gdf: gpd.GeoDataFrame, *, pr
     feats = []
     props = out.drop(columns=out.geometry.name)
     records = props.to_dict(orient="records")
-    geoms = shapely.set_precision(out.geometry.to_numpy(), 10**-precision) if precision else out.geometry.to_numpy()
+    geoms = (
+        shapely.set_precision(out.geometry.to_numpy(), 10**-precision)
+        if precision
+        else out.geometry.to_numpy()
+    )
     for rec, geom in zip(records, geoms, strict=True):
-        clean = {k: (None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()}
-        feats.append(json.dumps({"type": "Feature", "properties": clean, "geometry": shapely.geometry.mapping(geom) if geom is not None else None}, ensure_ascii=False, separators=(",", ":")))
+        clean = {
+            k: (
+                None
+                if (isinstance(v, float) and v != v)
+                else (v.item() if hasattr(v, "item") else v)
+            )
+            for k, v in rec.items()
+        }
+        feats.append(
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "properties": clean,
+                    "geometry": shapely.geometry.mapping(geom) if geom is not None else None,
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
     text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(feats) + "\n]}\n"
     return write_text_atomic(target, text)

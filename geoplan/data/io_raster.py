@@ -23,7 +23,6 @@ import logging
 import math
 import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geoplan import settings
 from geoplan.errors import CRSError, LoadError
 
 logger = logging.getLogger(__name__)
@@ -204,11 +204,8 @@ def read_window(src: object, window: Window, *, band: int = 1) -> np.ndarray:
 
 
 def _cache_dir() -> Path:
-    root = os.environ.get("GEOPLAN_CACHE_DIR") or os.path.join(
-        tempfile.gettempdir(), "geoplan-cache"
-    )
-    p = Path(root)
-    p.mkdir(parents=True, exist_ok=True)
+    p = settings.cache_dir() / "rasters"
+    p.mkdir(parents=True, exist_ok=True, mode=0o700)
     return p
 
 

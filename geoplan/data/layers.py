@@ -50,7 +50,15 @@ class ValidationReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def add(self, message: str, *, row: int | None = None, field: str | None = None, hint: str = "", severity: str = "error") -> None:
+    def add(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        hint: str = "",
+        severity: str = "error",
+    ) -> None:
         self.problems.append(Problem(message, self.source, row, field, hint, severity))
 
     def to_dict(self) -> dict:
@@ -75,7 +83,16 @@ def _rows_text(rows: np.ndarray, limit: int = 8) -> str:
     return shown + (f" … (+{len(rows) - limit})" if len(rows) > limit else "")
 
 
-def _add_rows(report: ValidationReport, mask: np.ndarray, message: str, *, field: str | None, hint: str, severity: str = "error", per_row_limit: int = 20) -> None:
+def _add_rows(
+    report: ValidationReport,
+    mask: np.ndarray,
+    message: str,
+    *,
+    field: str | None,
+    hint: str,
+    severity: str = "error",
+    per_row_limit: int = 20,
+) -> None:
     """Report rows where *mask* is true: one problem per row up to a limit, then a summary."""
     rows = np.flatnonzero(mask) + 1
     if len(rows) == 0:
@@ -83,7 +100,12 @@ def _add_rows(report: ValidationReport, mask: np.ndarray, message: str, *, field
     for r in rows[:per_row_limit]:
         report.add(message, row=int(r), field=field, hint=hint, severity=severity)
     if len(rows) > per_row_limit:
-        report.add(f"{message} (also rows {_rows_text(rows[per_row_limit:])})", field=field, hint=hint, severity=severity)
+        report.add(
+            f"{message} (also rows {_rows_text(rows[per_row_limit:])})",
+            field=field,
+            hint=hint,
+            severity=severity,
+        )
 
 
 def validate_frame(
@@ -102,20 +124,34 @@ def validate_frame(
     report = ValidationReport(source=source, layer_type=lt.name, rows=len(frame))
     out = frame.copy()
     if len(out) == 0:
-        report.add("the layer has no features", hint="check that the right file or layer was chosen")
+        report.add(
+            "the layer has no features", hint="check that the right file or layer was chosen"
+        )
 
     # --- columns ---------------------------------------------------------------------------
     cols = set(out.columns)
-    geom_col = out.geometry.name if isinstance(out, gpd.GeoDataFrame) and out._geometry_column_name in cols else None
+    geom_col = (
+        out.geometry.name
+        if isinstance(out, gpd.GeoDataFrame) and out._geometry_column_name in cols
+        else None
+    )
     for f in lt.fields:
         if f.required and f.name not in cols:
             close = [c for c in cols if c.lower() == f.name.lower()]
-            hint = f"rename column {close[0]!r} to {f.name!r}" if close else f"add a column {f.name!r} ({f.label_zh}, {f.dtype}{', ' + f.unit if f.unit else ''})"
+            hint = (
+                f"rename column {close[0]!r} to {f.name!r}"
+                if close
+                else f"add a column {f.name!r} ({f.label_zh}, {f.dtype}{', ' + f.unit if f.unit else ''})"
+            )
             report.add("required column is missing", field=f.name, hint=hint)
     known = {f.name for f in lt.fields} | ({geom_col} if geom_col else set())
     extra = sorted(c for c in cols - known if isinstance(c, str))
     if extra:
-        report.add(f"extra column(s) kept but not used: {', '.join(extra)}", hint="ignore, or rename if a required field is meant", severity="warning")
+        report.add(
+            f"extra column(s) kept but not used: {', '.join(extra)}",
+            hint="ignore, or rename if a required field is meant",
+            severity="warning",
+        )
 
     # --- values ----------------------------------------------------------------------------
     for f in lt.fields:
@@ -124,47 +160,89 @@ def validate_frame(
         raw = out[f.name]
         missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
         if f.required:
-            _add_rows(report, missing, "value is missing", field=f.name, hint=f"fill in {f.label_zh}")
+            _add_rows(
+                report, missing, "value is missing", field=f.name, hint=f"fill in {f.label_zh}"
+            )
         if f.dtype in ("float", "int"):
             num = pd.to_numeric(raw, errors="coerce").astype("float64")  # nullable ints → NaN
             bad = num.isna().to_numpy() & ~missing
             for r in np.flatnonzero(bad)[:20]:
-                report.add(f"not a number: {raw.iloc[r]!r}", row=int(r) + 1, field=f.name,
-                           hint=f"{f.label_zh} must be numeric{' in ' + f.unit if f.unit else ''}")
+                report.add(
+                    f"not a number: {raw.iloc[r]!r}",
+                    row=int(r) + 1,
+                    field=f.name,
+                    hint=f"{f.label_zh} must be numeric{' in ' + f.unit if f.unit else ''}",
+                )
             if bad.sum() > 20:
-                report.add(f"not a number (also rows {_rows_text(np.flatnonzero(bad)[20:] + 1)})", field=f.name,
-                           hint=f"{f.label_zh} must be numeric")
+                report.add(
+                    f"not a number (also rows {_rows_text(np.flatnonzero(bad)[20:] + 1)})",
+                    field=f.name,
+                    hint=f"{f.label_zh} must be numeric",
+                )
             if f.min is not None:
-                _add_rows(report, (num < f.min).to_numpy(), f"value below the minimum {f.min:g}", field=f.name,
-                          hint=f"{f.label_zh} cannot be below {f.min:g}{' ' + f.unit if f.unit else ''}")
+                _add_rows(
+                    report,
+                    (num < f.min).to_numpy(),
+                    f"value below the minimum {f.min:g}",
+                    field=f.name,
+                    hint=f"{f.label_zh} cannot be below {f.min:g}{' ' + f.unit if f.unit else ''}",
+                )
             if f.max is not None:
-                _add_rows(report, (num > f.max).to_numpy(), f"value above the maximum {f.max:g}", field=f.name,
-                          hint=f"check the unit of {f.label_zh} ({f.unit or 'ratio'})")
+                _add_rows(
+                    report,
+                    (num > f.max).to_numpy(),
+                    f"value above the maximum {f.max:g}",
+                    field=f.name,
+                    hint=f"check the unit of {f.label_zh} ({f.unit or 'ratio'})",
+                )
             if f.dtype == "int":
                 frac = (num.notna() & (num != np.floor(num.fillna(0)))).to_numpy()
-                _add_rows(report, frac, "value must be a whole number", field=f.name, hint=f"round {f.label_zh}")
+                _add_rows(
+                    report,
+                    frac,
+                    "value must be a whole number",
+                    field=f.name,
+                    hint=f"round {f.label_zh}",
+                )
                 out[f.name] = num.round().astype("Int64")
             else:
                 out[f.name] = num.astype("float64")
         elif f.dtype == "bool":
             mapped = raw.map(_to_bool)
             bad = mapped.isna().to_numpy() & ~missing
-            _add_rows(report, bad, "not a yes/no value", field=f.name, hint="use true/false, 1/0 or 是/否")
+            _add_rows(
+                report, bad, "not a yes/no value", field=f.name, hint="use true/false, 1/0 or 是/否"
+            )
             out[f.name] = mapped.astype("boolean")
         else:
             text = raw.where(raw.isna(), raw.astype(str).str.strip())
             out[f.name] = text.astype("object")
             if f.choices is not None:
                 bad = ~text.isin(f.choices).to_numpy() & ~missing
-                _add_rows(report, bad, "value not allowed", field=f.name, hint=f"use one of: {', '.join(c for c in f.choices if c)}")
+                _add_rows(
+                    report,
+                    bad,
+                    "value not allowed",
+                    field=f.name,
+                    hint=f"use one of: {', '.join(c for c in f.choices if c)}",
+                )
         if f.unique:
             dup = out[f.name].duplicated(keep=False).to_numpy() & ~missing
-            _add_rows(report, dup, "duplicate id", field=f.name, hint="ids must be unique; renumber the duplicates")
+            _add_rows(
+                report,
+                dup,
+                "duplicate id",
+                field=f.name,
+                hint="ids must be unique; renumber the duplicates",
+            )
 
     # --- geometry --------------------------------------------------------------------------
     if lt.geometry is not None:
         if geom_col is None:
-            report.add("the file has no geometry", hint=f"a {lt.name} layer needs {'/'.join(lt.geometry)} geometry")
+            report.add(
+                "the file has no geometry",
+                hint=f"a {lt.name} layer needs {'/'.join(lt.geometry)} geometry",
+            )
         else:
             out, repaired = _check_geometry(out, lt, report, repair=repair)
             report.repaired = repaired
@@ -184,19 +262,38 @@ def _to_bool(v: object) -> object:
     return pd.NA
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, lt: LayerType, report: ValidationReport, *, repair: bool) -> tuple[gpd.GeoDataFrame, int]:
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, lt: LayerType, report: ValidationReport, *, repair: bool
+) -> tuple[gpd.GeoDataFrame, int]:
     geoms = gdf.geometry.to_numpy()
     none = shapely.is_missing(geoms)
-    _add_rows(report, none, "feature has no geometry", field="geometry", hint="draw the feature or delete the row")
+    _add_rows(
+        report,
+        none,
+        "feature has no geometry",
+        field="geometry",
+        hint="draw the feature or delete the row",
+    )
     empty = shapely.is_empty(geoms) & ~none
-    _add_rows(report, empty, "geometry is empty", field="geometry", hint="draw the feature or delete the row")
+    _add_rows(
+        report,
+        empty,
+        "geometry is empty",
+        field="geometry",
+        hint="draw the feature or delete the row",
+    )
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     present = ~none & ~empty
     wrong = present & ~np.isin(types, list(lt.geometry))
     if wrong.any():
         found = ", ".join(sorted({t for t in types[wrong] if t}))
-        _add_rows(report, wrong, f"geometry type {found} not allowed", field="geometry",
-                  hint=f"a {lt.name} layer takes {'/'.join(lt.geometry)}")
+        _add_rows(
+            report,
+            wrong,
+            f"geometry type {found} not allowed",
+            field="geometry",
+            hint=f"a {lt.name} layer takes {'/'.join(lt.geometry)}",
+        )
     invalid = present & ~wrong & ~shapely.is_valid(geoms)
     repaired = 0
     if invalid.any():
@@ -208,16 +305,31 @@ def _check_geometry(gdf: gpd.GeoDataFrame, lt: LayerType, report: ValidationRepo
             geoms[invalid] = fixed
             gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
             repaired = int(invalid.sum())
-            _add_rows(report, invalid, "invalid geometry was repaired (make_valid)", field="geometry",
-                      hint="check the repaired shape", severity="warning", per_row_limit=5)
+            _add_rows(
+                report,
+                invalid,
+                "invalid geometry was repaired (make_valid)",
+                field="geometry",
+                hint="check the repaired shape",
+                severity="warning",
+                per_row_limit=5,
+            )
         else:
             reasons = shapely.is_valid_reason(geoms[invalid])
             rows = np.flatnonzero(invalid) + 1
             for r, why in list(zip(rows, reasons, strict=True))[:20]:
-                report.add(f"invalid geometry ({why})", row=int(r), field="geometry",
-                           hint="fix it in GIS, or load with --repair to apply make_valid")
+                report.add(
+                    f"invalid geometry ({why})",
+                    row=int(r),
+                    field="geometry",
+                    hint="fix it in GIS, or load with --repair to apply make_valid",
+                )
             if len(rows) > 20:
-                report.add(f"invalid geometry (also rows {_rows_text(rows[20:])})", field="geometry", hint="load with --repair")
+                report.add(
+                    f"invalid geometry (also rows {_rows_text(rows[20:])})",
+                    field="geometry",
+                    hint="load with --repair",
+                )
     return gdf, repaired
 
 
@@ -244,24 +356,38 @@ def _check_plausible_location(gdf: gpd.GeoDataFrame, report: ValidationReport) -
     if gdf.crs.is_geographic:
         b = geoms[ok].total_bounds
         if b[0] < -180 or b[2] > 180 or b[1] < -90 or b[3] > 90:
-            report.add(f"coordinates ({b[0]:.0f}, {b[1]:.0f}) are not lon/lat although the CRS {gdf.crs.to_string()} says so",
-                       field="geometry", hint="the data is probably projected: name its CRS with --crs (e.g. EPSG:4549)")
+            report.add(
+                f"coordinates ({b[0]:.0f}, {b[1]:.0f}) are not lon/lat although the CRS {gdf.crs.to_string()} says so",
+                field="geometry",
+                hint="the data is probably projected: name its CRS with --crs (e.g. EPSG:4549)",
+            )
             return
-    centre = gpd.GeoSeries([shapely.Point(*ZONE_CENTRE_LONLAT)], crs=4326).to_crs(gcrs.WORKING_CRS).iloc[0]
+    centre = (
+        gpd.GeoSeries([shapely.Point(*ZONE_CENTRE_LONLAT)], crs=4326)
+        .to_crs(gcrs.WORKING_CRS)
+        .iloc[0]
+    )
     try:
         reps = gcrs.to_working(gdf[ok]).geometry.representative_point()
     except Exception as exc:  # pyproj raises on out-of-domain input
-        report.add(f"coordinates cannot be transformed from {gdf.crs.to_string()} ({exc})", field="geometry",
-                   hint="check the declared CRS")
+        report.add(
+            f"coordinates cannot be transformed from {gdf.crs.to_string()} ({exc})",
+            field="geometry",
+            hint="check the declared CRS",
+        )
         return
     dist = reps.distance(centre).to_numpy()
     far = dist > PLAUSIBLE_RADIUS_M
     if far.any():
         rows = np.flatnonzero(ok.to_numpy())[far] + 1
         report.add(
-            f"{int(far.sum())} feature(s) lie {np.nanmax(dist[far]) / 1000:.0f} km from the Dalian zone (rows {_rows_text(rows)})",
+            f"{int(far.sum())} feature(s) lie {np.nanmax(dist[far]) / 1000:.0f} "
+            f"km from the Dalian zone (rows {_rows_text(rows)})",
             field="geometry",
-            hint=f"the CRS {gdf.crs.to_string()} is probably wrong; name the right one with --crs, or declare GCJ-02/BD-09",
+            hint=(
+                f"the CRS {gdf.crs.to_string()} is probably wrong; name "
+                "the right one with --crs, or declare GCJ-02/BD-09"
+            ),
         )
 
 
@@ -321,8 +447,16 @@ def load_layer(
     try:
         gdf = gcrs.require_crs(gdf, crs, source=source)
     except CRSError as exc:
-        report_crs.append(Problem(str(exc).removeprefix(f"{source}: "), source, None, "crs",
-                                  "name the CRS with --crs", "error"))
+        report_crs.append(
+            Problem(
+                str(exc).removeprefix(f"{source}: "),
+                source,
+                None,
+                "crs",
+                "name the CRS with --crs",
+                "error",
+            )
+        )
     if not report_crs and coord_system.lower().replace("-", "") != "wgs84":
         try:
             gdf = gcrs.convert_offset(gdf, coord_system, "wgs84")
@@ -336,7 +470,9 @@ def load_layer(
         report.raise_if_errors()
     if to_working and data.crs is not None and report.ok:
         data = gcrs.to_working(data)
-    logger.info("loaded %s: %d %s features (%d warnings)", source, len(data), lt.name, len(report.warnings))
+    logger.info(
+        "loaded %s: %d %s features (%d warnings)", source, len(data), lt.name, len(report.warnings)
+    )
     return Layer(lt.name, data, report, p)
 
 

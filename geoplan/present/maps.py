@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import settings
 from geoplan.data import crs as gcrs
 from geoplan.errors import GeoplanError
 
@@ -338,7 +338,7 @@ def add_layer(
 
 # ----------------------------------------------------------------------------- map shell
 def tianditu_key() -> str | None:
-    key = os.environ.get("TIANDITU_KEY")
+    key = settings.tianditu_key()
     if key:
         return key
     try:  # Streamlit secrets, only when running inside the app
@@ -394,12 +394,11 @@ def _add_basemap(m: Any, basemap: str) -> None:
         raise GeoplanError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
 
 
-_CSS = (
-    """
+_CSS = """
 <style>
-.leaflet-container {background: %s; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;}
+.leaflet-container {background: BACKGROUND; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;}
 .gp-label span {font-size: 12px; font-weight: 600; color: #222; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%%;}
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%;}
 .gp-legend {background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; font-size: 12px;
   line-height: 16px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 55vh; overflow-y: auto;}
 .gp-legend i {display: inline-block; width: 14px; height: 10px; margin-right: 5px; border: 1px solid #777;
@@ -408,9 +407,7 @@ _CSS = (
 .gp-north {background: rgba(255,255,255,.85); padding: 2px 6px; border-radius: 4px; text-align: center;
   font: bold 13px sans-serif; line-height: 14px; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
 </style>
-"""
-    % BACKGROUND
-)
+""".replace("BACKGROUND", BACKGROUND)
 
 
 def _make_control_class():

@@ -13,36 +13,88 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoplan.data.io import atomic_path
 from geoplan.analysis.land_yield.schemes import CLASS_LABELS, INDICATORS
+from geoplan.data.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
 #: Firm columns that reveal a firm's financial or operating figures (dropped for 公示).
-FINANCIAL = ("tax", "revenue", "value_added", "energy_tce", "employees", "fixed_investment", "rented_floor_m2",
-             "emissions_t", "electricity_mwh", "rd_spend",
-             *(i for i, d in INDICATORS.items() if d.denominator != "parcel"))
+FINANCIAL = (
+    "tax",
+    "revenue",
+    "value_added",
+    "energy_tce",
+    "employees",
+    "fixed_investment",
+    "rented_floor_m2",
+    "emissions_t",
+    "electricity_mwh",
+    "rd_spend",
+    *(i for i, d in INDICATORS.items() if d.denominator != "parcel"),
+)
 #: Parcel columns that are sums of firm figures (dropped for 公示).
-PARCEL_FINANCIAL = ("tax", "revenue", "value_added", "energy_tce", "employees", "firm_fixed_investment",
-                    "tax_per_mu", "revenue_per_mu", "va_per_mu", "va_per_energy", "energy_per_va",
-                    "plate_median_tax_per_mu", "gain_tax", "gain_va")
+PARCEL_FINANCIAL = (
+    "tax",
+    "revenue",
+    "value_added",
+    "energy_tce",
+    "employees",
+    "firm_fixed_investment",
+    "tax_per_mu",
+    "revenue_per_mu",
+    "va_per_mu",
+    "va_per_energy",
+    "energy_per_va",
+    "plate_median_tax_per_mu",
+    "gain_tax",
+    "gain_va",
+)
 
 _ZH = {
-    "firm_id": "企业编号", "name": "企业名称", "parcel_id": "地块编号", "plate": "板块", "industry": "产业",
-    "scale": "规模", "sector": "行业门类", "tenure": "用地方式", "land_mu": "用地(亩)", "land_rule": "用地口径",
-    "score": "综合得分", "class": "等级", "class_label": "等级说明", "t_reason": "不参评原因", "rank": "单元排名",
-    "unit_n": "单元企业数", "substituted": "均值替代指标", "tax": "税收(万元)", "revenue": "营业收入(万元)",
-    "value_added": "增加值(万元)", "energy_tce": "综合能耗(tce)", "employees": "从业人员",
-    "fixed_investment": "固定资产投资(万元)", "land_use": "用地代码", "status": "状态", "area_mu": "面积(亩)",
-    "criteria_zh": "低效类型", "reasons": "认定理由", "route": "建议处置方式", "gain_tax": "提升至板块中位数增收税收(万元)",
-    "gain_va": "提升至板块中位数增加值(万元)", "check_zh": "检查项", "required": "控制值", "actual": "实际值",
-    "passed": "是否达标", "gap": "差距", "basis": "依据", "kind": "类别",
+    "firm_id": "企业编号",
+    "name": "企业名称",
+    "parcel_id": "地块编号",
+    "plate": "板块",
+    "industry": "产业",
+    "scale": "规模",
+    "sector": "行业门类",
+    "tenure": "用地方式",
+    "land_mu": "用地(亩)",
+    "land_rule": "用地口径",
+    "score": "综合得分",
+    "class": "等级",
+    "class_label": "等级说明",
+    "t_reason": "不参评原因",
+    "rank": "单元排名",
+    "unit_n": "单元企业数",
+    "substituted": "均值替代指标",
+    "tax": "税收(万元)",
+    "revenue": "营业收入(万元)",
+    "value_added": "增加值(万元)",
+    "energy_tce": "综合能耗(tce)",
+    "employees": "从业人员",
+    "fixed_investment": "固定资产投资(万元)",
+    "land_use": "用地代码",
+    "status": "状态",
+    "area_mu": "面积(亩)",
+    "criteria_zh": "低效类型",
+    "reasons": "认定理由",
+    "route": "建议处置方式",
+    "gain_tax": "提升至板块中位数增收税收(万元)",
+    "gain_va": "提升至板块中位数增加值(万元)",
+    "check_zh": "检查项",
+    "required": "控制值",
+    "actual": "实际值",
+    "passed": "是否达标",
+    "gap": "差距",
+    "basis": "依据",
+    "kind": "类别",
     **{k: f"{d.label_zh}({d.unit})" if d.unit else d.label_zh for k, d in INDICATORS.items()},
 }
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
-    bad = '[]:*?/\\'
+    bad = "[]:*?/\\"
     name = "".join("_" if ch in bad else ch for ch in str(text))[:31] or "sheet"
     base, i = name, 2
     while name in used:
@@ -57,32 +109,67 @@ def firm_list(evaluation, *, public: bool = False) -> pd.DataFrame:
     """Firms sorted by unit, class, score; 公示 version without financials."""
     f = evaluation.firms.copy()
     f["class_label"] = f["class"].map(CLASS_LABELS).fillna("")
-    cols = ["firm_id", "name", "parcel_id", "plate", "industry", "scale", "tenure", "land_mu", "land_rule",
-            "unit", "rank", "unit_n", "score", "class", "class_label", "t_reason", "substituted",
-            "tax", "revenue", "value_added", "energy_tce", "employees", "fixed_investment",
-            *[i for i in evaluation.scheme_obj.indicator_ids if i in f.columns]]
+    cols = [
+        "firm_id",
+        "name",
+        "parcel_id",
+        "plate",
+        "industry",
+        "scale",
+        "tenure",
+        "land_mu",
+        "land_rule",
+        "unit",
+        "rank",
+        "unit_n",
+        "score",
+        "class",
+        "class_label",
+        "t_reason",
+        "substituted",
+        "tax",
+        "revenue",
+        "value_added",
+        "energy_tce",
+        "employees",
+        "fixed_investment",
+        *[i for i in evaluation.scheme_obj.indicator_ids if i in f.columns],
+    ]
     f = f[[c for c in dict.fromkeys(cols) if c in f.columns]]
     if public:
         f = f.drop(columns=[c for c in FINANCIAL if c in f.columns])
     order = f["class"].map({"A": 0, "B": 1, "C": 2, "D": 3, "T": 4}).fillna(5)
-    return f.assign(_o=order).sort_values(["plate", "_o", "score"], ascending=[True, True, False]).drop(columns="_o")
+    return (
+        f.assign(_o=order)
+        .sort_values(["plate", "_o", "score"], ascending=[True, True, False])
+        .drop(columns="_o")
+    )
 
 
 def summary_frame(evaluation) -> pd.DataFrame:
     from geoplan.analysis.land_yield import summary
 
     s = summary(evaluation)
-    rows = [("方案 scheme", s["scheme"]), ("评价年度 year", s["year"]), ("承租口径 tenant rule", s["tenant_rule"]),
-            ("参评企业 firms evaluated", s["firms_evaluated"]), ("未评价企业(无用地) unscored", s["firms_unscored"])]
+    rows = [
+        ("方案 scheme", s["scheme"]),
+        ("评价年度 year", s["year"]),
+        ("承租口径 tenant rule", s["tenant_rule"]),
+        ("参评企业 firms evaluated", s["firms_evaluated"]),
+        ("未评价企业(无用地) unscored", s["firms_unscored"]),
+    ]
     rows += [(f"{CLASS_LABELS[k]}", v) for k, v in s["classes"].items()]
     z = s["zone"]
-    rows += [("园区亩均税收(万元/亩)", z["tax_per_mu"]), ("园区亩均增加值(万元/亩)", z["va_per_mu"]),
-             ("工业用地产出强度(万元/公顷)", z["industrial_output_per_ha"]),
-             ("全国开发区2011平均(万元/公顷)", z["national_industrial_output_per_ha"]),
-             ("高新技术产业用地产出强度(万元/公顷)", z["high_tech_output_per_ha"]),
-             ("全国高新技术产业2011平均(万元/公顷)", z["national_high_tech_output_per_ha"]),
-             ("低效用地宗数", s["low_efficiency"]["parcels"]), ("低效用地面积(亩)", s["low_efficiency"]["area_mu"]),
-             ("合规检查未达标项", s["compliance"]["failed"])]
+    rows += [
+        ("园区亩均税收(万元/亩)", z["tax_per_mu"]),
+        ("园区亩均增加值(万元/亩)", z["va_per_mu"]),
+        ("工业用地产出强度(万元/公顷)", z["industrial_output_per_ha"]),
+        ("全国开发区2011平均(万元/公顷)", z["national_industrial_output_per_ha"]),
+        ("高新技术产业用地产出强度(万元/公顷)", z["high_tech_output_per_ha"]),
+        ("全国高新技术产业2011平均(万元/公顷)", z["national_high_tech_output_per_ha"]),
+        ("低效用地宗数", s["low_efficiency"]["parcels"]),
+        ("低效用地面积(亩)", s["low_efficiency"]["area_mu"]),
+        ("合规检查未达标项", s["compliance"]["failed"]),
+    ]
     return pd.DataFrame(rows, columns=["项目 item", "值 value"])
 
 
@@ -94,11 +181,17 @@ def write_workbook(evaluation, path: str | Path, *, public: bool = False) -> Pat
         summary_frame(evaluation).to_excel(xw, sheet_name=_sheet_name("汇总", used), index=False)
         plates = evaluation.aggregates["plate"].copy()
         if public:
-            plates = plates.drop(columns=[c for c in ("tax", "revenue", "value_added", "employees") if c in plates.columns])
+            plates = plates.drop(
+                columns=[
+                    c for c in ("tax", "revenue", "value_added", "employees") if c in plates.columns
+                ]
+            )
         plates.to_excel(xw, sheet_name=_sheet_name("板块汇总", used), index=False)
         unit_key = firms["plate"].fillna("(无板块)")
         for unit, part in firms.groupby(unit_key, sort=True):
-            part.rename(columns=_ZH).to_excel(xw, sheet_name=_sheet_name(f"名单-{unit}", used), index=False)
+            part.rename(columns=_ZH).to_excel(
+                xw, sheet_name=_sheet_name(f"名单-{unit}", used), index=False
+            )
         low = pd.DataFrame(evaluation.low_efficiency.drop(columns="geometry", errors="ignore"))
         if public:
             low = low.drop(columns=[c for c in PARCEL_FINANCIAL if c in low.columns])

@@ -1,6 +1,6 @@
 """Map and chart payloads for the app and `geoplan map`: layout map, parcel map, colour classes.
 
-Builds on :mod:`geoplan.present.maps` (folium imported lazily). Labels come from :mod:`geoplan.present.text`.
+Builds on :mod:`geoplan.present.maps` (folium imported lazily). Labels come from :mod:`geoplan.text`.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoplan.standards import landuse
 from geoplan.present import maps
-from geoplan.present.text import t
+from geoplan.standards import landuse
+from geoplan.text import t
 
 STRUCTURE_COLORS = {
     "corridor": "#d7301f",

@@ -25,6 +25,16 @@ from geoplan.scenario.kpis import KPI_BY_KEY, KPIS
 from geoplan.scenario.spec import OPERATIONS, Scenario, load_scenario, parse_scenario
 
 __all__ = [
-    "KPIS", "KPI_BY_KEY", "OPERATIONS", "Comparison", "Scenario", "ScenarioResult", "compare", "diff_layer",
-    "load_scenario", "parse_scenario", "run_many", "run_scenario",
+    "KPIS",
+    "KPI_BY_KEY",
+    "OPERATIONS",
+    "Comparison",
+    "Scenario",
+    "ScenarioResult",
+    "compare",
+    "diff_layer",
+    "load_scenario",
+    "parse_scenario",
+    "run_many",
+    "run_scenario",
 ]

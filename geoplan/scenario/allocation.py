@@ -63,20 +63,39 @@ def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFram
         free = parcels[parcels["status"].isin(["reserve", "idle"])]
         if len(free):
             z = suit.zonal(free[["parcel_id", "geometry"]].reset_index(drop=True))
-            frames.append(gpd.GeoDataFrame({
-                "unit": z["parcel_id"].to_numpy(), "parcel_id": z["parcel_id"].to_numpy(),
-                "score": z["suit_mean_free"].to_numpy(), "constrained": z["suit_constrained_share"].to_numpy(),
-            }, geometry=z.geometry.to_numpy(), crs=parcels.crs))
+            frames.append(
+                gpd.GeoDataFrame(
+                    {
+                        "unit": z["parcel_id"].to_numpy(),
+                        "parcel_id": z["parcel_id"].to_numpy(),
+                        "score": z["suit_mean_free"].to_numpy(),
+                        "constrained": z["suit_constrained_share"].to_numpy(),
+                    },
+                    geometry=z.geometry.to_numpy(),
+                    crs=parcels.crs,
+                )
+            )
     cand = suit.candidates
     if len(cand):
         g = shapely.make_valid(ops.minus_parcels(cand.geometry.to_numpy(), parcels))
-        frames.append(gpd.GeoDataFrame({
-            "unit": cand["candidate_id"].to_numpy(), "parcel_id": None,
-            "score": cand["mean_score"].to_numpy(), "constrained": 0.0,
-        }, geometry=g, crs=cand.crs))
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "unit": cand["candidate_id"].to_numpy(),
+                    "parcel_id": None,
+                    "score": cand["mean_score"].to_numpy(),
+                    "constrained": 0.0,
+                },
+                geometry=g,
+                crs=cand.crs,
+            )
+        )
     if not frames:
-        return gpd.GeoDataFrame({"unit": [], "parcel_id": [], "score": [], "constrained": []},
-                                geometry=[], crs=parcels.crs)
+        return gpd.GeoDataFrame(
+            {"unit": [], "parcel_id": [], "score": [], "constrained": []},
+            geometry=[],
+            crs=parcels.crs,
+        )
     units = pd.concat(frames, ignore_index=True)
     units = units.explode(index_parts=False, ignore_index=True)
     units = units[units.geometry.geom_type == "Polygon"]
@@ -86,20 +105,30 @@ def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFram
         units = units[~units.geometry.is_empty]
     hard = ops.hard_union(state)
     if hard is not None:
-        units = units.assign(geometry=shapely.make_valid(shapely.difference(units.geometry.to_numpy(), hard)))
+        units = units.assign(
+            geometry=shapely.make_valid(shapely.difference(units.geometry.to_numpy(), hard))
+        )
         units = units.explode(index_parts=False, ignore_index=True)
         units = units[units.geometry.geom_type == "Polygon"]
     units = units.assign(area_mu=units.geometry.area / M2_PER_MU)
-    units = units[(units["area_mu"] >= MIN_PIECE_MU) & (units["score"].fillna(-1) >= p["min_score"])]
-    units = units.sort_values(["score", "area_mu", "unit"], ascending=[False, False, True], kind="stable")
+    units = units[
+        (units["area_mu"] >= MIN_PIECE_MU) & (units["score"].fillna(-1) >= p["min_score"])
+    ]
+    units = units.sort_values(
+        ["score", "area_mu", "unit"], ascending=[False, False, True], kind="stable"
+    )
     return units.reset_index(drop=True)
 
 
 def _per_mu_demand(state: ops.State, code: str, far: float, phase: str) -> tuple[float, float]:
     std = infra.load_standards()
-    one = pd.DataFrame({"land_use": [code], "area_m2": [M2_PER_MU], "far": [far], "status": ["built"]})
+    one = pd.DataFrame(
+        {"land_use": [code], "area_m2": [M2_PER_MU], "far": [far], "status": ["built"]}
+    )
     d = infra.parcel_demand(one, phase, std).iloc[0]
-    return float(d["power_kw"] * std.simultaneity / std.power_factor / 1000.0), float(d["sewage_m3d"])
+    return float(d["power_kw"] * std.simultaneity / std.power_factor / 1000.0), float(
+        d["sewage_m3d"]
+    )
 
 
 def apply_allocate(op: Operation, state: ops.State) -> dict:
@@ -119,8 +148,14 @@ def apply_allocate(op: Operation, state: ops.State) -> dict:
         b = res.facilities(kind).reset_index(drop=True)
         supply = b["in_service"].to_numpy() & (b["level"].to_numpy() != "upstream")
         layer = state.layers[infra.LAYER_OF[kind]].reset_index(drop=True)[supply]
-        c = infra.assign_catchments(units, layer, net, radius_m=std.radius_m[kind],
-                                    max_access_m=std.max_access_m, parcels_att=net.attach(units, max_access_m=std.max_access_m))
+        c = infra.assign_catchments(
+            units,
+            layer,
+            net,
+            radius_m=std.radius_m[kind],
+            max_access_m=std.max_access_m,
+            parcels_att=net.attach(units, max_access_m=std.max_access_m),
+        )
         fid = layer["facility_id"].astype(str).to_numpy()
         f = c["facility"].to_numpy()
         serve[kind] = np.where(c["served"].to_numpy() & (f >= 0), fid[np.maximum(f, 0)], None)
@@ -176,7 +211,9 @@ def apply_allocate(op: Operation, state: ops.State) -> dict:
         for i, take in pieces:
             g = geoms[i]
             whole = avail[i] < MIN_PIECE_MU
-            piece, rest = (g, None) if whole else ops.split_by_shares(g, [take, g.area / M2_PER_MU - take])
+            piece, rest = (
+                (g, None) if whole else ops.split_by_shares(g, [take, g.area / M2_PER_MU - take])
+            )
             geoms[i] = rest if rest is not None else shapely.Polygon()
             pid = units["parcel_id"].iloc[i]
             if pid is not None and whole and pid not in shrink and pid not in convert:
@@ -184,21 +221,37 @@ def apply_allocate(op: Operation, state: ops.State) -> dict:
                 continue
             if pid is not None:
                 shrink[pid] = geoms[i]
-            new_rows.append({"geometry": piece, "industry": industry, "score": scores[i],
-                             "from": pid or units["unit"].iloc[i]})
+            new_rows.append(
+                {
+                    "geometry": piece,
+                    "industry": industry,
+                    "score": scores[i],
+                    "from": pid or units["unit"].iloc[i],
+                }
+            )
         placed = demand - max(remaining, 0.0)
         placed_total[industry] = placed
         if remaining >= MIN_PIECE_MU:
             reasons = _reasons(remaining, blocked, blocked_by, len(units))
-            unplaced.append({"industry": industry, "demand_mu": round(demand, 1), "placed_mu": round(placed, 1),
-                             "unplaced_mu": round(remaining, 1), "reasons": reasons,
-                             "operation": op.label})
+            unplaced.append(
+                {
+                    "industry": industry,
+                    "demand_mu": round(demand, 1),
+                    "placed_mu": round(placed, 1),
+                    "unplaced_mu": round(remaining, 1),
+                    "reasons": reasons,
+                    "operation": op.label,
+                }
+            )
     summary = _commit(state, op, p, status, new_rows, shrink, convert)
     state.unplaced.extend(unplaced)
-    return {"placed_mu": {k: round(v, 1) for k, v in placed_total.items()},
-            "unplaced_mu": {u["industry"]: u["unplaced_mu"] for u in unplaced},
-            "candidates": len(units), **summary,
-            "per_mu": {"power_mva": round(mva_mu, 5), "sewage_m3d": round(sew_mu, 3)}}
+    return {
+        "placed_mu": {k: round(v, 1) for k, v in placed_total.items()},
+        "unplaced_mu": {u["industry"]: u["unplaced_mu"] for u in unplaced},
+        "candidates": len(units),
+        **summary,
+        "per_mu": {"power_mva": round(mva_mu, 5), "sewage_m3d": round(sew_mu, 3)},
+    }
 
 
 def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) -> list[dict]:
@@ -209,17 +262,37 @@ def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) ->
         "no_sewage_plant": "服务半径内无在运污水处理厂 / no sewage plant in reach",
         "too_small": "余下地块过小 / remaining pieces too small",
     }
-    out = [{"reason": k, "label": labels[k], "blocked_mu": round(v, 1), "facilities": sorted(blocked_by.get(k, ()))}
-           for k, v in sorted(blocked.items(), key=lambda kv: -kv[1])]
+    out = [
+        {
+            "reason": k,
+            "label": labels[k],
+            "blocked_mu": round(v, 1),
+            "facilities": sorted(blocked_by.get(k, ())),
+        }
+        for k, v in sorted(blocked.items(), key=lambda kv: -kv[1])
+    ]
     left = remaining - sum(blocked.values())
     if left >= MIN_PIECE_MU or not out:
-        out.append({"reason": "no_land", "label": "无足够适宜的未约束用地 / not enough suitable unconstrained land",
-                    "blocked_mu": round(max(left, 0.0), 1), "facilities": []})
+        out.append(
+            {
+                "reason": "no_land",
+                "label": "无足够适宜的未约束用地 / not enough suitable unconstrained land",
+                "blocked_mu": round(max(left, 0.0), 1),
+                "facilities": [],
+            }
+        )
     return out
 
 
-def _commit(state: ops.State, op: Operation, p: dict, status: str, new_rows: list[dict],
-            shrink: dict, convert: dict) -> dict:
+def _commit(
+    state: ops.State,
+    op: Operation,
+    p: dict,
+    status: str,
+    new_rows: list[dict],
+    shrink: dict,
+    convert: dict,
+) -> dict:
     parcels = state.parcels.copy()
     far, cov, code = p["far"], p["coverage"], p["land_use"]
     ids = parcels["parcel_id"].astype(str)
@@ -240,8 +313,17 @@ def _commit(state: ops.State, op: Operation, p: dict, status: str, new_rows: lis
     if new_rows:
         geoms = [r["geometry"] for r in new_rows]
         plates = ops.plate_of(np.asarray(geoms, dtype=object), state, "扩区")
-        frame = ops.new_parcels(state, geoms, [code] * len(geoms), [far] * len(geoms), [cov] * len(geoms),
-                                status, plates, f"AL{op.index + 1:02d}-", op.label)
+        frame = ops.new_parcels(
+            state,
+            geoms,
+            [code] * len(geoms),
+            [far] * len(geoms),
+            [cov] * len(geoms),
+            status,
+            plates,
+            f"AL{op.index + 1:02d}-",
+            op.label,
+        )
         frame["allocated_industry"] = [r["industry"] for r in new_rows]
         ops.append_parcels(state, frame)
     firms_added = 0
@@ -253,13 +335,30 @@ def _commit(state: ops.State, op: Operation, p: dict, status: str, new_rows: lis
         for fr, inds in targets:
             for industry in sorted(set(inds)):
                 sel = fr[(inds == industry).to_numpy()]
-                prof = ops.profile_for({"industry": industry, "level": p["profile_level"], "explicit": None},
-                                       state, op, "demand")
-                new = ops.synthetic_firms(prof, sel["parcel_id"].to_numpy(), ops.floor_of(sel),
-                                          sel["area_mu"].to_numpy(), state=state, label=op.label,
-                                          codes=sel["land_use"].to_numpy())
+                prof = ops.profile_for(
+                    {"industry": industry, "level": p["profile_level"], "explicit": None},
+                    state,
+                    op,
+                    "demand",
+                )
+                new = ops.synthetic_firms(
+                    prof,
+                    sel["parcel_id"].to_numpy(),
+                    ops.floor_of(sel),
+                    sel["area_mu"].to_numpy(),
+                    state=state,
+                    label=op.label,
+                    codes=sel["land_use"].to_numpy(),
+                )
                 ops.add_firms(state, new)
                 firms_added += len(new)
-    state.note(list(convert) + (list(frame["parcel_id"]) if len(frame) else []), f"按容量约束配置用地 ({op.label})")
+    state.note(
+        list(convert) + (list(frame["parcel_id"]) if len(frame) else []),
+        f"按容量约束配置用地 ({op.label})",
+    )
     state.note(list(shrink), f"部分用地被配置 ({op.label})")
-    return {"parcels_added": len(frame), "parcels_converted": len(convert), "firms_added": firms_added}
+    return {
+        "parcels_added": len(frame),
+        "parcels_converted": len(convert),
+        "firms_added": firms_added,
+    }

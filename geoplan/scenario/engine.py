@@ -75,11 +75,22 @@ class ScenarioResult:
             "operations": self.operations,
             "changed_parcels": len(self.changed),
             "violations": self.violations.groupby("constraint")["area_mu"].sum().round(1).to_dict()
-            if len(self.violations) else {},
+            if len(self.violations)
+            else {},
             "facilities": [
                 {k: (_r(v) if isinstance(v, float) else v) for k, v in r.items()}
-                for r in self.balance[["kind", "facility_id", "name", "capacity", "demand", "unit", "utilisation",
-                                       "alert"]].to_dict("records")
+                for r in self.balance[
+                    [
+                        "kind",
+                        "facility_id",
+                        "name",
+                        "capacity",
+                        "demand",
+                        "unit",
+                        "utilisation",
+                        "alert",
+                    ]
+                ].to_dict("records")
             ],
             "provenance": self.provenance,
         }
@@ -87,10 +98,19 @@ class ScenarioResult:
     def store_payload(self) -> dict:
         """What the project store keeps of a run (kind ``result``): the JSON summary, the KPI
         table, the facility balance, the changed parcels and the scenario's parcels."""
-        kpi = K.kpi_table({self.name: self.kpis}).reset_index(names="key").rename(columns={self.name: "value"})
+        kpi = (
+            K.kpi_table({self.name: self.kpis})
+            .reset_index(names="key")
+            .rename(columns={self.name: "value"})
+        )
         bal = self.balance.copy()
-        return {"summary": json.loads(json.dumps(self.summary(), default=str)), "kpis": kpi, "balance": bal,
-                "changed_parcels": _plain(self.changed), "parcels": _plain(self.layers["parcels"])}
+        return {
+            "summary": json.loads(json.dumps(self.summary(), default=str)),
+            "kpis": kpi,
+            "balance": bal,
+            "changed_parcels": _plain(self.changed),
+            "parcels": _plain(self.layers["parcels"]),
+        }
 
     def write(self, out: str | Path) -> Path:
         """Write the results atomically to a GeoPackage (a folder gets ``<name>.gpkg``)."""
@@ -102,13 +122,30 @@ class ScenarioResult:
             p.mkdir(parents=True, exist_ok=True)
             p = p / f"{sanitize_filename(self.name, default='scenario')}.gpkg"
         parcels = self.layers["parcels"].copy()
-        parcels["scenario_change"] = parcels["parcel_id"].map(
-            self.changed.set_index("parcel_id")["change"]).astype(object).fillna("")
-        fac = pd.concat([self.layers["substations"].assign(kind="substation"),
-                         self.layers["sewage_plants"].assign(kind="sewage_plant")], ignore_index=True)
-        bal = self.balance.drop(columns=["name", "status", "kind"]).rename(columns={"unit": "capacity_unit"})
-        fac = gpd.GeoDataFrame(fac.merge(bal, on="facility_id", how="left"), geometry="geometry", crs=parcels.crs)
-        kpi = K.kpi_table({self.name: self.kpis}).reset_index(names="key").rename(columns={self.name: "value"})
+        parcels["scenario_change"] = (
+            parcels["parcel_id"]
+            .map(self.changed.set_index("parcel_id")["change"])
+            .astype(object)
+            .fillna("")
+        )
+        fac = pd.concat(
+            [
+                self.layers["substations"].assign(kind="substation"),
+                self.layers["sewage_plants"].assign(kind="sewage_plant"),
+            ],
+            ignore_index=True,
+        )
+        bal = self.balance.drop(columns=["name", "status", "kind"]).rename(
+            columns={"unit": "capacity_unit"}
+        )
+        fac = gpd.GeoDataFrame(
+            fac.merge(bal, on="facility_id", how="left"), geometry="geometry", crs=parcels.crs
+        )
+        kpi = (
+            K.kpi_table({self.name: self.kpis})
+            .reset_index(names="key")
+            .rename(columns={self.name: "value"})
+        )
         layers = {
             "parcels": _plain(parcels),
             "changed_parcels": _plain(self.changed),
@@ -116,9 +153,17 @@ class ScenarioResult:
             "firms": _plain(self.layers["firms"]),
             "kpis": kpi,
             "unplaced": pd.DataFrame([{**u, "reasons": _json(u["reasons"])} for u in self.unplaced])
-            if self.unplaced else pd.DataFrame({"industry": pd.Series(dtype=str)}),
-            "alerts": pd.DataFrame(self.alerts) if self.alerts else pd.DataFrame({"message": pd.Series(dtype=str)}),
-            "provenance": pd.DataFrame({"key": list(self.provenance), "value": [_json(v) for v in self.provenance.values()]}),
+            if self.unplaced
+            else pd.DataFrame({"industry": pd.Series(dtype=str)}),
+            "alerts": pd.DataFrame(self.alerts)
+            if self.alerts
+            else pd.DataFrame({"message": pd.Series(dtype=str)}),
+            "provenance": pd.DataFrame(
+                {
+                    "key": list(self.provenance),
+                    "value": [_json(v) for v in self.provenance.values()],
+                }
+            ),
             "scenario_yaml": pd.DataFrame({"text": [self.scenario.text]}),
         }
         return write_gpkg_atomic(p, layers)
@@ -128,8 +173,11 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns holding lists/dicts become JSON text (GeoPackage columns are scalar)."""
     out = frame.copy()
     for c in out.columns:
-        if (out[c].dtype == object and c != getattr(out, "_geometry_column_name", None)
-                and out[c].map(lambda v: isinstance(v, list | dict | tuple)).any()):
+        if (
+            out[c].dtype == object
+            and c != getattr(out, "_geometry_column_name", None)
+            and out[c].map(lambda v: isinstance(v, list | dict | tuple)).any()
+        ):
             out[c] = out[c].map(_json)
     return out
 
@@ -157,8 +205,14 @@ def _evaluate(layers: dict, scheme: str, key: str | None = None):
     if key is not None and key in _EVAL:
         _EVAL.move_to_end(key)
         return _EVAL[key]
-    ev = land_yield.evaluate(layers["parcels"], layers["firms"], scheme, plates=layers.get("plates"),
-                             structure=layers.get("structure"), clusters=layers.get("clusters"))
+    ev = land_yield.evaluate(
+        layers["parcels"],
+        layers["firms"],
+        scheme,
+        plates=layers.get("plates"),
+        structure=layers.get("structure"),
+        clusters=layers.get("clusters"),
+    )
     if key is not None:
         _EVAL[key] = ev
         while len(_EVAL) > 8:
@@ -204,7 +258,11 @@ def base_zone(scenario: Scenario, zone=None):
         msg = f"{scenario.source}: field 'base': layer catalog not found: {catalog}"
         raise GeoplanError(msg)
     stamp = zone_stamp(catalog)
-    return load_zone(catalog, copy=False), catalog, hashlib.blake2b(repr(stamp).encode(), digest_size=16).hexdigest()
+    return (
+        load_zone(catalog, copy=False),
+        catalog,
+        hashlib.blake2b(repr(stamp).encode(), digest_size=16).hexdigest(),
+    )
 
 
 def _file_hashes(zone, catalog) -> dict[str, str]:
@@ -227,9 +285,15 @@ def _versions() -> dict[str, str]:
     import pyproj
     import shapely as shp
 
-    return {"geoplan": __version__, "python": platform.python_version(), "geopandas": geopandas.__version__,
-            "shapely": shp.__version__, "pandas": pandas.__version__, "numpy": numpy.__version__,
-            "pyproj": pyproj.__version__}
+    return {
+        "geoplan": __version__,
+        "python": platform.python_version(),
+        "geopandas": geopandas.__version__,
+        "shapely": shp.__version__,
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "pyproj": pyproj.__version__,
+    }
 
 
 # ==========================================================================================
@@ -237,7 +301,9 @@ def _versions() -> dict[str, str]:
 # ==========================================================================================
 
 
-def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progress | None = None) -> ScenarioResult:
+def run_scenario(
+    scenario: Scenario | str | Path, zone=None, *, progress: Progress | None = None
+) -> ScenarioResult:
     """Apply *scenario* to a copy of its base zone and compute its KPIs.
 
     *zone* overrides the scenario's ``base`` (the app passes the user's own layers). *progress*
@@ -259,9 +325,12 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
 
     # operations never modify a frame in place: they replace the state's entry with a new frame,
     # so the state can start from the base frames themselves (nothing is copied up front)
-    state = ops.State(layers=dict(base_layers),
-                      phase=sc.phase, year=int(base_layers["firms"].attrs.get("year", DEFAULT_YEAR)),
-                      base_eval=base_ev)
+    state = ops.State(
+        layers=dict(base_layers),
+        phase=sc.phase,
+        year=int(base_layers["firms"].attrs.get("year", DEFAULT_YEAR)),
+        base_eval=base_ev,
+    )
     state.__dict__["catalog"] = str(catalog) if catalog is not None else None
     state.__dict__["dem_path"] = getattr(z, "dem_path", None)
     n = max(len(sc.operations), 1)
@@ -276,47 +345,96 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
     # analyses of layers the scenario left as they were are shared with the base (per phase)
     untouched = {k for k, v in layers.items() if base_layers.get(k) is v}
     infra_in = {"parcels", "roads", "substations", "sewage_plants"} | ({"catchments"} & set(layers))
-    ires = _shared(("infra", base_key, sc.phase), infra_in <= untouched, lambda: infra.analyse(layers, sc.phase))
+    ires = _shared(
+        ("infra", base_key, sc.phase),
+        infra_in <= untouched,
+        lambda: infra.analyse(layers, sc.phase),
+    )
     tell(0.85, "服务覆盖与管控 / coverage and constraints")
 
     def land_part():
-        zone_geom = shapely.union_all(layers["zone"].geometry.to_numpy()) if "zone" in layers else None
-        return (K.land_kpis(layers["parcels"], sc.phase, zone_geom),
-                K.constraint_violations(layers["parcels"], layers.get("constraints"), sc.phase))
+        zone_geom = (
+            shapely.union_all(layers["zone"].geometry.to_numpy()) if "zone" in layers else None
+        )
+        return (
+            K.land_kpis(layers["parcels"], sc.phase, zone_geom),
+            K.constraint_violations(layers["parcels"], layers.get("constraints"), sc.phase),
+        )
 
-    land, viol = _shared(("land", base_key, sc.phase), {"parcels", "zone", "constraints"} & set(layers) <= untouched,
-                         land_part)
-    values = {**land, **K.economy_kpis(ev), **K.infra_kpis(ires),
-              "constraint_violation_mu": float(viol["area_mu"].sum()) if len(viol) else 0.0}
+    land, viol = _shared(
+        ("land", base_key, sc.phase),
+        {"parcels", "zone", "constraints"} & set(layers) <= untouched,
+        land_part,
+    )
+    values = {
+        **land,
+        **K.economy_kpis(ev),
+        **K.infra_kpis(ires),
+        "constraint_violation_mu": float(viol["area_mu"].sum()) if len(viol) else 0.0,
+    }
     if "facilities" in layers:
         values["park_500m_share"] = 100.0 * K.park_coverage(layers, sc.phase)
     kpi_values = {k.key: values[k.key] for k in K.KPIS if k.key in values}
     alerts = list(ires.alerts)
     if len(viol):
         for name, a in viol.groupby("constraint")["area_mu"].sum().items():
-            alerts.append({"severity": "error", "kind": "constraint", "facility_id": None, "name": name,
-                           "alert": "constraint", "message": f"开发用地占用刚性管控区 {name}: {a:,.1f} 亩",
-                           "message_en": f"development inside the hard constraint {name}: {a:,.1f} mu"})
+            alerts.append(
+                {
+                    "severity": "error",
+                    "kind": "constraint",
+                    "facility_id": None,
+                    "name": name,
+                    "alert": "constraint",
+                    "message": f"开发用地占用刚性管控区 {name}: {a:,.1f} 亩",
+                    "message_en": f"development inside the hard constraint {name}: {a:,.1f} mu",
+                }
+            )
     for u in state.unplaced:
-        alerts.append({"severity": "warning", "kind": "allocation", "facility_id": None, "name": u["industry"],
-                       "alert": "unplaced", "message": f"{u['industry']} 需求 {u['demand_mu']:,.0f} 亩中 "
-                                                        f"{u['unplaced_mu']:,.0f} 亩未能落地: "
-                                                        + "; ".join(r["label"] for r in u["reasons"]),
-                       "message_en": f"{u['industry']}: {u['unplaced_mu']:,.0f} of {u['demand_mu']:,.0f} mu "
-                                     "could not be placed"})
+        alerts.append(
+            {
+                "severity": "warning",
+                "kind": "allocation",
+                "facility_id": None,
+                "name": u["industry"],
+                "alert": "unplaced",
+                "message": f"{u['industry']} 需求 {u['demand_mu']:,.0f} 亩中 "
+                f"{u['unplaced_mu']:,.0f} 亩未能落地: "
+                + "; ".join(r["label"] for r in u["reasons"]),
+                "message_en": f"{u['industry']}: {u['unplaced_mu']:,.0f} of {u['demand_mu']:,.0f} mu "
+                "could not be placed",
+            }
+        )
     changed = diff_layer(base_layers, layers, notes=state.changes)
     prov = {
-        "scenario": sc.name, "scenario_source": sc.source, "scenario_sha256": sc.digest,
+        "scenario": sc.name,
+        "scenario_source": sc.source,
+        "scenario_sha256": sc.digest,
         "base": str(catalog) if catalog is not None else "in-memory zone",
-        "inputs_sha256": _file_hashes(z, catalog) if catalog is not None else {"zone_content": base_key},
-        "scheme": sc.scheme, "phase": sc.phase, "versions": _versions(),
+        "inputs_sha256": _file_hashes(z, catalog)
+        if catalog is not None
+        else {"zone_content": base_key},
+        "scheme": sc.scheme,
+        "phase": sc.phase,
+        "versions": _versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - t0, 3),
         "standards": {"infrastructure": ires.standards.source, "verified": ires.standards.verified},
     }
     tell(1.0, "完成 / done")
-    return ScenarioResult(sc, kpi_values, ires.balance, alerts, list(state.unplaced), list(state.op_reports),
-                          changed, viol, prov, layers, ev, ires)
+    return ScenarioResult(
+        sc,
+        kpi_values,
+        ires.balance,
+        alerts,
+        list(state.unplaced),
+        list(state.op_reports),
+        changed,
+        viol,
+        prov,
+        layers,
+        ev,
+        ires,
+    )
 
 
 # ==========================================================================================
@@ -324,15 +442,20 @@ def run_scenario(scenario: Scenario | str | Path, zone=None, *, progress: Progre
 # ==========================================================================================
 
 
-def diff_layer(before: dict, after: dict, *, notes: dict[str, list[str]] | None = None) -> gpd.GeoDataFrame:
+def diff_layer(
+    before: dict, after: dict, *, notes: dict[str, list[str]] | None = None
+) -> gpd.GeoDataFrame:
     """Parcels that differ between two zones: ``parcel_id``, ``change`` (added / removed /
     land_use / far / status / geometry / firms, comma-joined), ``note`` and the geometry (of the
     *after* state where it exists)."""
     a = before["parcels"].set_index("parcel_id")
     b = after["parcels"].set_index("parcel_id")
     if before["parcels"] is after["parcels"] and before["firms"] is after["firms"]:
-        return gpd.GeoDataFrame({"parcel_id": [], "change": [], "note": [], "land_use": [], "area_mu": []},
-                                geometry=[], crs=after["parcels"].crs)
+        return gpd.GeoDataFrame(
+            {"parcel_id": [], "change": [], "note": [], "land_use": [], "area_mu": []},
+            geometry=[],
+            crs=after["parcels"].crs,
+        )
     ids_a, ids_b = set(a.index), set(b.index)
     rows: dict[str, list[str]] = {}
     for pid in ids_b - ids_a:
@@ -352,21 +475,28 @@ def diff_layer(before: dict, after: dict, *, notes: dict[str, list[str]] | None 
         for pid in np.asarray(common)[~geq]:
             rows.setdefault(pid, []).append("geometry")
     pairs = before["firms"][["parcel_id", "firm_id"]].merge(
-        after["firms"][["parcel_id", "firm_id"]], how="outer", indicator=True)
+        after["firms"][["parcel_id", "firm_id"]], how="outer", indicator=True
+    )
     for pid in pd.unique(pairs.loc[pairs["_merge"] != "both", "parcel_id"]):
         if pid in ids_b:
             rows.setdefault(pid, []).append("firms")
     ids = sorted(rows)
-    both = pd.concat([b[["land_use", "area_mu"]], a.loc[~a.index.isin(b.index), ["land_use", "area_mu"]]])
+    both = pd.concat(
+        [b[["land_use", "area_mu"]], a.loc[~a.index.isin(b.index), ["land_use", "area_mu"]]]
+    )
     geo = pd.concat([b.geometry, a.geometry[~a.index.isin(b.index)]])
     info = both.reindex(ids)
-    out = gpd.GeoDataFrame({
-        "parcel_id": ids,
-        "change": [",".join(dict.fromkeys(rows[i])) for i in ids],
-        "note": ["; ".join(dict.fromkeys((notes or {}).get(i, []))) for i in ids],
-        "land_use": info["land_use"].to_numpy(),
-        "area_mu": pd.to_numeric(info["area_mu"], errors="coerce").to_numpy(),
-    }, geometry=geo.reindex(ids).to_numpy(), crs=after["parcels"].crs)
+    out = gpd.GeoDataFrame(
+        {
+            "parcel_id": ids,
+            "change": [",".join(dict.fromkeys(rows[i])) for i in ids],
+            "note": ["; ".join(dict.fromkeys((notes or {}).get(i, []))) for i in ids],
+            "land_use": info["land_use"].to_numpy(),
+            "area_mu": pd.to_numeric(info["area_mu"], errors="coerce").to_numpy(),
+        },
+        geometry=geo.reindex(ids).to_numpy(),
+        crs=after["parcels"].crs,
+    )
     return out
 
 
@@ -379,17 +509,30 @@ class Comparison:
     def records(self) -> list[dict]:
         out = []
         for key, r in self.table.iterrows():
-            row = {"key": key, "kpi": r["kpi"], "unit": r["unit"],
-                   "values": {n: _r(r[n]) for n in self.names}}
+            row = {
+                "key": key,
+                "kpi": r["kpi"],
+                "unit": r["unit"],
+                "values": {n: _r(r[n]) for n in self.names},
+            }
             row["delta"] = {n: _r(r[f"Δ {n}"]) for n in self.names[1:]}
             out.append(row)
         return out
 
     def summary(self) -> dict:
-        return {"scenarios": [{"name": r.name, "phase": r.scenario.phase, "alerts": len(r.alerts),
-                               "unplaced_mu": round(sum(u["unplaced_mu"] for u in r.unplaced), 1)}
-                              for r in self.results],
-                "baseline": self.names[0], "table": self.records()}
+        return {
+            "scenarios": [
+                {
+                    "name": r.name,
+                    "phase": r.scenario.phase,
+                    "alerts": len(r.alerts),
+                    "unplaced_mu": round(sum(u["unplaced_mu"] for u in r.unplaced), 1),
+                }
+                for r in self.results
+            ],
+            "baseline": self.names[0],
+            "table": self.records(),
+        }
 
     def diff(self, i: int) -> gpd.GeoDataFrame:
         """Parcels scenario *i* changed against the first scenario."""
@@ -415,15 +558,27 @@ def compare(results: list[ScenarioResult], *, lang: str = "zh") -> Comparison:
     return Comparison(names, table, list(results))
 
 
-def run_many(paths: list[str | Path], *, zone=None, progress: Progress | None = None) -> list[ScenarioResult]:
+def run_many(
+    paths: list[str | Path], *, zone=None, progress: Progress | None = None
+) -> list[ScenarioResult]:
     out = []
     for i, p in enumerate(paths):
         sub = None
         if progress:
+
             def sub(f, m, i=i):
                 return progress((i + f) / len(paths), m)
+
         out.append(run_scenario(p, zone, progress=sub))
     return out
 
 
-__all__ = ["Comparison", "ScenarioResult", "compare", "diff_layer", "parse_scenario", "run_many", "run_scenario"]
+__all__ = [
+    "Comparison",
+    "ScenarioResult",
+    "compare",
+    "diff_layer",
+    "parse_scenario",
+    "run_many",
+    "run_scenario",
+]

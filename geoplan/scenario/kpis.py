@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 
 from geoplan.analysis import infrastructure as infra
-from geoplan.standards import landuse
 from geoplan.settings import M2_PER_MU
+from geoplan.standards import landuse
 
 #: Residential floor area per resident (m²/人) used to estimate population from housing floor
 #: area. Assumption [M]: around the 2020 urban average of ~36–40 m² of housing per person.
@@ -61,7 +61,14 @@ KPIS: tuple[KPI, ...] = (
     KPI("class_D", "D类企业", "class D firms", "家", -1),
     KPI("low_efficiency_mu", "低效用地", "inefficient land", "亩", -1, 1),
     KPI("power_demand_mva", "用电负荷", "power demand", "MVA", 0, 1),
-    KPI("power_capacity_mva", "变电容量(在运, 配电级)", "substation capacity (in service)", "MVA", +1, 1),
+    KPI(
+        "power_capacity_mva",
+        "变电容量(在运, 配电级)",
+        "substation capacity (in service)",
+        "MVA",
+        +1,
+        1,
+    ),
     KPI("substations_overloaded", "超载变电所", "overloaded substations", "座", -1),
     KPI("substations_n1_fail", "不满足N-1变电所", "substations failing N-1", "座", -1),
     KPI("sewage_demand_m3d", "污水量", "sewage flow", "m³/d", 0),
@@ -69,7 +76,9 @@ KPIS: tuple[KPI, ...] = (
     KPI("plants_overloaded", "超负荷污水处理厂", "overloaded sewage plants", "座", -1),
     KPI("unserved_power_mva", "无变电所覆盖负荷", "power demand out of reach", "MVA", -1, 1),
     KPI("unserved_sewage_m3d", "无污水厂覆盖污水量", "sewage out of reach", "m³/d", -1),
-    KPI("constraint_violation_mu", "占用刚性管控区", "development in hard constraints", "亩", -1, 1),
+    KPI(
+        "constraint_violation_mu", "占用刚性管控区", "development in hard constraints", "亩", -1, 1
+    ),
     KPI("park_500m_share", "500米见园覆盖率", "park within 500 m (share)", "%", +1, 1),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}
@@ -79,7 +88,9 @@ def developed_mask(parcels: pd.DataFrame, phase: str) -> np.ndarray:
     return parcels["status"].isin(list(infra.PHASE_STATUS[phase])).to_numpy()
 
 
-def land_kpis(parcels: pd.DataFrame, phase: str, zone_geom: shapely.Geometry | None) -> dict[str, float]:
+def land_kpis(
+    parcels: pd.DataFrame, phase: str, zone_geom: shapely.Geometry | None
+) -> dict[str, float]:
     dev = developed_mask(parcels, phase)
     mu = pd.to_numeric(parcels["area_mu"], errors="coerce").fillna(0).to_numpy()
     codes = parcels["land_use"].astype(str)
@@ -100,7 +111,11 @@ def land_kpis(parcels: pd.DataFrame, phase: str, zone_geom: shapely.Geometry | N
     floor = np.where(dev, far * area, 0.0)
     out["floor_10k_m2"] = floor.sum() / 1e4
     out["population"] = float(np.round(floor[group == "residential"].sum() / FLOOR_PER_RESIDENT_M2))
-    out["expansion_mu"] = float(outside_m2(parcels, zone_geom)[dev].sum() / M2_PER_MU) if zone_geom is not None else 0.0
+    out["expansion_mu"] = (
+        float(outside_m2(parcels, zone_geom)[dev].sum() / M2_PER_MU)
+        if zone_geom is not None
+        else 0.0
+    )
     return {k: float(v) for k, v in out.items()}
 
 
@@ -123,7 +138,9 @@ def _memo(key: str) -> dict:
 def outside_m2(parcels: pd.DataFrame, zone_geom: shapely.Geometry) -> np.ndarray:
     """Area of each parcel outside the zone boundary (m²)."""
     wkb = shapely.to_wkb(parcels.geometry.to_numpy())
-    memo = _memo("outside:" + hashlib.blake2b(shapely.to_wkb(zone_geom), digest_size=16).hexdigest())
+    memo = _memo(
+        "outside:" + hashlib.blake2b(shapely.to_wkb(zone_geom), digest_size=16).hexdigest()
+    )
     todo = [i for i, k in enumerate(wkb) if k not in memo]
     if todo:
         g = parcels.geometry.to_numpy()[todo]
@@ -149,7 +166,9 @@ def economy_kpis(ev) -> dict[str, float]:
         "tax_100m": float(f["tax"].sum()) / 1e4,
         "tax_per_mu": float(z["tax_per_mu"]),
         "va_per_mu": float(z["va_per_mu"]),
-        "low_efficiency_mu": float(ev.low_efficiency["area_mu"].sum()) if len(ev.low_efficiency) else 0.0,
+        "low_efficiency_mu": float(ev.low_efficiency["area_mu"].sum())
+        if len(ev.low_efficiency)
+        else 0.0,
     }
     for c in ("A", "B", "C", "D"):
         out[f"class_{c}"] = float(counts.get(c, 0))
@@ -164,8 +183,12 @@ def infra_kpis(res: infra.InfraResult) -> dict[str, float]:
     return {
         "power_demand_mva": float(res.parcels["power_mva"].sum()),
         "power_capacity_mva": float(sub.loc[sub["in_service"], "capacity"].sum()),
-        "substations_overloaded": float((b[b["kind"] == "substation"]["alert"] == "overload").sum()),
-        "substations_n1_fail": float((b["kind"].eq("substation") & b["in_service"] & ~b["n1_ok"]).sum()),
+        "substations_overloaded": float(
+            (b[b["kind"] == "substation"]["alert"] == "overload").sum()
+        ),
+        "substations_n1_fail": float(
+            (b["kind"].eq("substation") & b["in_service"] & ~b["n1_ok"]).sum()
+        ),
         "sewage_demand_m3d": float(res.parcels["sewage_m3d"].sum()),
         "sewage_capacity_m3d": float(wwtp.loc[wwtp["in_service"], "capacity"].sum()),
         "plants_overloaded": float((wwtp["alert"] == "overload").sum()),
@@ -174,7 +197,9 @@ def infra_kpis(res: infra.InfraResult) -> dict[str, float]:
     }
 
 
-def constraint_violations(parcels: pd.DataFrame, constraints: pd.DataFrame | None, phase: str) -> pd.DataFrame:
+def constraint_violations(
+    parcels: pd.DataFrame, constraints: pd.DataFrame | None, phase: str
+) -> pd.DataFrame:
     """Developed land inside hard constraints (森林公园, 水源保护区, 海岸退缩线 …), per parcel and
     constraint: ``parcel_id``, ``constraint``, ``kind``, ``area_mu``."""
     cols = ["parcel_id", "constraint_id", "constraint", "kind", "area_mu"]
@@ -190,7 +215,11 @@ def constraint_violations(parcels: pd.DataFrame, constraints: pd.DataFrame | Non
     todo = [i for i, k in enumerate(wkb) if k not in memo]
     if todo:
         pi, ci = hard.sindex.query(g[todo], predicate="intersects")
-        a = shapely.area(shapely.intersection(g[todo][pi], hard.geometry.to_numpy()[ci])) if len(pi) else []
+        a = (
+            shapely.area(shapely.intersection(g[todo][pi], hard.geometry.to_numpy()[ci]))
+            if len(pi)
+            else []
+        )
         hits: dict[int, list] = {}
         for p_, c_, a_ in zip(pi, ci, a, strict=True):
             if a_ > 0.01 * M2_PER_MU:
@@ -201,9 +230,15 @@ def constraint_violations(parcels: pd.DataFrame, constraints: pd.DataFrame | Non
     if not rows:
         return pd.DataFrame(columns=cols)
     ri, rc, ra = (np.array(x) for x in zip(*rows, strict=True))
-    return pd.DataFrame({"parcel_id": dev["parcel_id"].to_numpy()[ri], "constraint_id": hard["constraint_id"].to_numpy()[rc],
-                         "constraint": hard["name"].to_numpy()[rc], "kind": hard["kind"].to_numpy()[rc],
-                         "area_mu": ra / M2_PER_MU})
+    return pd.DataFrame(
+        {
+            "parcel_id": dev["parcel_id"].to_numpy()[ri],
+            "constraint_id": hard["constraint_id"].to_numpy()[rc],
+            "constraint": hard["name"].to_numpy()[rc],
+            "kind": hard["kind"].to_numpy()[rc],
+            "area_mu": ra / M2_PER_MU,
+        }
+    )
 
 
 # --- park coverage, cached by the content of its inputs ---------------------------------------
@@ -222,7 +257,11 @@ def park_coverage(layers: dict, phase: str) -> float:
     h = hashlib.blake2b(digest_size=16)
     h.update(phase.encode())
     h.update(infra.geometry_digest(rel, "parcel_id", "land_use", "status", "far").encode())
-    h.update(infra.geometry_digest(layers["facilities"], "facility_id", "kind", "status", "area_m2").encode())
+    h.update(
+        infra.geometry_digest(
+            layers["facilities"], "facility_id", "kind", "status", "area_m2"
+        ).encode()
+    )
     h.update(infra.geometry_digest(layers["roads"], "road_id", "road_class", "status").encode())
     key = h.hexdigest()
     if key in _COVERAGE:
@@ -239,7 +278,9 @@ def park_coverage(layers: dict, phase: str) -> float:
 def kpi_table(rows: dict[str, dict[str, float]], lang: str = "zh") -> pd.DataFrame:
     """KPI rows (declared order) × scenarios, with label and unit columns."""
     keys = [k for k in KPI_BY_KEY if any(k in r for r in rows.values())]
-    df = pd.DataFrame({name: [r.get(k, np.nan) for k in keys] for name, r in rows.items()}, index=keys)
+    df = pd.DataFrame(
+        {name: [r.get(k, np.nan) for k in keys] for name, r in rows.items()}, index=keys
+    )
     df.insert(0, "unit", [KPI_BY_KEY[k].unit for k in keys])
     df.insert(0, "kpi", [KPI_BY_KEY[k].label(lang) for k in keys])
     return df

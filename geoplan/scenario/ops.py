@@ -23,8 +23,8 @@ import pandas as pd
 import shapely
 import shapely.affinity
 
-from geoplan.data import crs as gcrs
 from geoplan.analysis import infrastructure as infra
+from geoplan.data import crs as gcrs
 from geoplan.data.catalog import LAYER_TYPES
 from geoplan.errors import GeoplanError
 from geoplan.scenario.spec import PHASE_ORDER, GeometrySpec, Operation
@@ -38,7 +38,15 @@ MAX_OUTSIDE_M = 5000.0
 #: Land uses whose parcels host firms (用地用海 prefixes): industry, storage, research, commerce.
 ECONOMIC_PREFIXES = ("10", "11", "0802", "09")
 #: Default building coverage (建筑系数) of new land by use prefix.
-DEFAULT_COVERAGE = {"10": 0.45, "11": 0.45, "0802": 0.35, "09": 0.35, "07": 0.25, "08": 0.3, "14": 0.0}
+DEFAULT_COVERAGE = {
+    "10": 0.45,
+    "11": 0.45,
+    "0802": 0.35,
+    "09": 0.35,
+    "07": 0.25,
+    "08": 0.3,
+    "14": 0.0,
+}
 #: Statistical maturity given to new firms so the evaluation does not class them T (new firm).
 MATURE_YEARS = 10
 #: Typical land per firm on new land (亩), by use prefix: 标准地-sized industrial plots, research
@@ -103,16 +111,26 @@ def resolve_geometry(spec: GeometrySpec, state: State, op: Operation, key: str) 
         sel = np.zeros(len(layer), dtype=bool)
         missing = []
         for v in spec.ids:
-            hit = layer[id_field].astype(str).to_numpy() == v if id_field in layer else np.zeros(len(layer), bool)
+            hit = (
+                layer[id_field].astype(str).to_numpy() == v
+                if id_field in layer
+                else np.zeros(len(layer), bool)
+            )
             missing += [v] if not hit.any() else []
             sel |= hit
         for v in spec.names:
-            hit = layer["name"].astype(str).to_numpy() == v if "name" in layer else np.zeros(len(layer), bool)
+            hit = (
+                layer["name"].astype(str).to_numpy() == v
+                if "name" in layer
+                else np.zeros(len(layer), bool)
+            )
             missing += [v] if not hit.any() else []
             sel |= hit
         if missing:
             known = ", ".join(layer[id_field].astype(str).head(20)) if id_field in layer else ""
-            op.fail(key, f"no feature {', '.join(missing)} in layer '{spec.layer}' (ids: {known} …)")
+            op.fail(
+                key, f"no feature {', '.join(missing)} in layer '{spec.layer}' (ids: {known} …)"
+            )
         geoms = layer.geometry[sel]
         return gpd.GeoSeries(geoms.to_numpy(), crs=layer.crs)
     if spec.kind == "file":
@@ -124,7 +142,9 @@ def resolve_geometry(spec: GeometrySpec, state: State, op: Operation, key: str) 
             op.fail(key, str(exc))
         if frame.crs is None:
             if not spec.crs:
-                op.fail(key, f"{spec.path.name} has no CRS; add 'crs: EPSG:4326' (or the file's CRS)")
+                op.fail(
+                    key, f"{spec.path.name} has no CRS; add 'crs: EPSG:4326' (or the file's CRS)"
+                )
             frame = frame.set_crs(spec.crs)
     else:
         frame = gpd.GeoDataFrame(geometry=list(spec.geoms), crs=spec.crs or "EPSG:4326")
@@ -137,8 +157,11 @@ def resolve_geometry(spec: GeometrySpec, state: State, op: Operation, key: str) 
     geoms = frame.geometry.to_numpy()
     bad = ~shapely.is_valid(geoms)
     if bad.any():
-        op.fail(key, f"invalid geometry ({shapely.is_valid_reason(geoms[bad][0])}); "
-                     "fix the polygon (no self-intersections)")
+        op.fail(
+            key,
+            f"invalid geometry ({shapely.is_valid_reason(geoms[bad][0])}); "
+            "fix the polygon (no self-intersections)",
+        )
     return gpd.GeoSeries(geoms, crs=frame.crs)
 
 
@@ -178,13 +201,18 @@ def check_near_zone(geoms: gpd.GeoSeries, state: State, op: Operation, key: str)
     z = shapely.union_all(zone.geometry.to_numpy())
     d = float(shapely.distance(shapely.union_all(geoms.to_numpy()), z))
     if d > MAX_OUTSIDE_M:
-        op.fail(key, f"the geometry lies {d / 1000:.1f} km outside the zone (more than "
-                     f"{MAX_OUTSIDE_M / 1000:.0f} km): check the coordinates (longitude first, EPSG:4326) "
-                     "or give 'crs'")
+        op.fail(
+            key,
+            f"the geometry lies {d / 1000:.1f} km outside the zone (more than "
+            f"{MAX_OUTSIDE_M / 1000:.0f} km): check the coordinates (longitude first, EPSG:4326) "
+            "or give 'crs'",
+        )
 
 
 def polygons_of(geoms: gpd.GeoSeries, op: Operation, key: str) -> shapely.Geometry:
-    polys = [g for g in geoms.to_numpy() if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [
+        g for g in geoms.to_numpy() if g is not None and g.geom_type in ("Polygon", "MultiPolygon")
+    ]
     if not polys:
         op.fail(key, "needs a polygon (got " + ", ".join(sorted(set(geoms.geom_type))) + ")")
     return shapely.union_all(polys)
@@ -204,8 +232,11 @@ def select_parcels(where: dict, state: State, op: Operation, key: str = "where")
         missing = sorted(set(where["parcels"]) - set(ids))
         if missing:
             k = "parcels" if key != "where" or "parcels" not in where else f"{key}.parcels"
-            op.fail(k if key == "where" else key, f"unknown parcel id(s): {', '.join(missing[:10])}"
-                    + (f" … ({len(missing)} in all)" if len(missing) > 10 else ""))
+            op.fail(
+                k if key == "where" else key,
+                f"unknown parcel id(s): {', '.join(missing[:10])}"
+                + (f" … ({len(missing)} in all)" if len(missing) > 10 else ""),
+            )
         m &= np.isin(ids, list(where["parcels"]))
     if "plate" in where:
         known = set(p["plate"].astype(str))
@@ -225,12 +256,17 @@ def select_parcels(where: dict, state: State, op: Operation, key: str = "where")
         m &= pd.to_numeric(p["far"], errors="coerce").fillna(0).to_numpy() < where["far_below"]
     if "structure" in where:
         st = state.layers.get("structure")
-        sel = st[st["element_id"].astype(str).isin(where["structure"]) | st["name"].astype(str).isin(where["structure"])]
+        sel = st[
+            st["element_id"].astype(str).isin(where["structure"])
+            | st["name"].astype(str).isin(where["structure"])
+        ]
         if sel.empty:
             op.fail(f"{key}.structure", f"unknown structure element {where['structure'][0]!r}")
         m &= _inside(p, shapely.union_all(sel.geometry.to_numpy()))
     if "within" in where:
-        g = polygons_of(resolve_geometry(where["within"], state, op, f"{key}.within"), op, f"{key}.within")
+        g = polygons_of(
+            resolve_geometry(where["within"], state, op, f"{key}.within"), op, f"{key}.within"
+        )
         m &= _inside(p, g)
     if "class" in where or "industry" in where:
         ev = state.base_eval.parcels
@@ -279,20 +315,35 @@ class Profile:
 
     industry: str
     level: str
-    per_m2: dict[str, float]  # tax, revenue, value_added, employees, energy_tce, rd_spend, electricity_mwh, fixed_investment
+    per_m2: dict[
+        str, float
+    ]  # tax, revenue, value_added, employees, energy_tce, rd_spend, electricity_mwh, fixed_investment
     ref_far: float
     n_firms: int
     land_mu_median: float
 
     def per_mu(self, far: float | None = None) -> dict[str, float]:
         f = (far or self.ref_far) * M2_PER_MU
-        return {"tax_per_mu": self.per_m2["tax"] * f, "revenue_per_mu": self.per_m2["revenue"] * f,
-                "va_per_mu": self.per_m2["value_added"] * f, "employees_per_mu": self.per_m2["employees"] * f,
-                "energy_tce_per_mu": self.per_m2["energy_tce"] * f}
+        return {
+            "tax_per_mu": self.per_m2["tax"] * f,
+            "revenue_per_mu": self.per_m2["revenue"] * f,
+            "va_per_mu": self.per_m2["value_added"] * f,
+            "employees_per_mu": self.per_m2["employees"] * f,
+            "energy_tce_per_mu": self.per_m2["energy_tce"] * f,
+        }
 
 
-_FIGURES = ("tax", "revenue", "value_added", "employees", "energy_tce", "rd_spend", "electricity_mwh",
-            "fixed_investment", "emissions_t")
+_FIGURES = (
+    "tax",
+    "revenue",
+    "value_added",
+    "employees",
+    "energy_tce",
+    "rd_spend",
+    "electricity_mwh",
+    "fixed_investment",
+    "emissions_t",
+)
 _QUANTILE = {"median": 0.5, "median_A": 0.5, "median_B": 0.5, "p75": 0.75, "p90": 0.9}
 
 
@@ -302,43 +353,88 @@ def profile_for(spec: dict, state: State, op: Operation, key: str = "profile") -
         e = spec["explicit"]
         far = spec.get("far") or 1.5
         f = far * M2_PER_MU
-        per = {"tax": e["tax_per_mu"] / f, "revenue": e["revenue_per_mu"] / f, "value_added": e["va_per_mu"] / f,
-               "employees": e["employees_per_mu"] / f, "energy_tce": e["energy_tce_per_mu"] / f}
-        per |= {"rd_spend": 0.03 * per["revenue"], "electricity_mwh": per["energy_tce"] / 0.1229,
-                "fixed_investment": 2.0 * per["revenue"], "emissions_t": 0.0}
+        per = {
+            "tax": e["tax_per_mu"] / f,
+            "revenue": e["revenue_per_mu"] / f,
+            "value_added": e["va_per_mu"] / f,
+            "employees": e["employees_per_mu"] / f,
+            "energy_tce": e["energy_tce_per_mu"] / f,
+        }
+        per |= {
+            "rd_spend": 0.03 * per["revenue"],
+            "electricity_mwh": per["energy_tce"] / 0.1229,
+            "fixed_investment": 2.0 * per["revenue"],
+            "emissions_t": 0.0,
+        }
         return Profile(spec.get("industry") or "数字技术", "explicit", per, far, 0, 50.0)
     cache = state.__dict__.setdefault("_profiles", {})
     k = (spec["industry"], spec["level"])
     if k in cache:
         return cache[k]
     ev = state.base_eval.firms
-    sel = (ev["industry"] == spec["industry"]) & ev["class"].isin(["A", "B", "C", "D"]) & (ev["land_mu"] > 0)
+    sel = (
+        (ev["industry"] == spec["industry"])
+        & ev["class"].isin(["A", "B", "C", "D"])
+        & (ev["land_mu"] > 0)
+    )
     if spec["level"] in ("median_A", "median_B"):
         sel &= ev["class"] == spec["level"][-1]
     f = ev[sel]
     if len(f) < 3:
-        op.fail(f"{key}.industry", f"too few evaluated {spec['industry']} firms"
-                + (f" of class {spec['level'][-1]}" if spec["level"] in ("median_A", "median_B") else "")
-                + f" in the base ({len(f)}) to build a profile; give explicit figures instead")
+        op.fail(
+            f"{key}.industry",
+            f"too few evaluated {spec['industry']} firms"
+            + (
+                f" of class {spec['level'][-1]}"
+                if spec["level"] in ("median_A", "median_B")
+                else ""
+            )
+            + f" in the base ({len(f)}) to build a profile; give explicit figures instead",
+        )
     far = pd.to_numeric(f["far"], errors="coerce").fillna(0).to_numpy()
     floor = f["land_mu"].to_numpy() * M2_PER_MU * np.where(far > 0, far, 1.0)
     q = _QUANTILE[spec["level"]]
-    per = {c: float(np.nanquantile(pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy() / floor, q))
-           for c in _FIGURES if c in f}
-    prof = Profile(spec["industry"], spec["level"], per, float(np.median(np.where(far > 0, far, 1.0))), len(f),
-                   float(np.median(f["land_mu"])))
+    per = {
+        c: float(
+            np.nanquantile(pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy() / floor, q)
+        )
+        for c in _FIGURES
+        if c in f
+    }
+    prof = Profile(
+        spec["industry"],
+        spec["level"],
+        per,
+        float(np.median(np.where(far > 0, far, 1.0))),
+        len(f),
+        float(np.median(f["land_mu"])),
+    )
     cache[k] = prof
     return prof
 
 
-def synthetic_firms(prof: Profile, parcel_ids: np.ndarray, floor_m2: np.ndarray, land_mu: np.ndarray,
-                    *, state: State, label: str, tenant: bool = False, codes=None) -> pd.DataFrame:
+def synthetic_firms(
+    prof: Profile,
+    parcel_ids: np.ndarray,
+    floor_m2: np.ndarray,
+    land_mu: np.ndarray,
+    *,
+    state: State,
+    label: str,
+    tenant: bool = False,
+    codes=None,
+) -> pd.DataFrame:
     """New firms on parcels at the profile's per-floor-area yields: one firm per typical land
     holding of the parcel's use (:data:`TYPICAL_FIRM_MU`), or one tenant each (*tenant*)."""
     if tenant:
         n_each = np.ones(len(parcel_ids), dtype=int)
     else:
-        typical = np.array([_typical_mu(str(c)) for c in (codes if codes is not None else ["10"] * len(parcel_ids))])
+        typical = np.array(
+            [
+                _typical_mu(str(c))
+                for c in (codes if codes is not None else ["10"] * len(parcel_ids))
+            ]
+        )
         n_each = np.maximum(1, np.round(land_mu / typical)).astype(int)
     rows = np.repeat(np.arange(len(parcel_ids)), n_each)
     share = 1.0 / n_each[rows]
@@ -348,9 +444,14 @@ def synthetic_firms(prof: Profile, parcel_ids: np.ndarray, floor_m2: np.ndarray,
     if existing is None:
         existing = state.__dict__["_base_firm_ids"] = set(state.firms["firm_id"].astype(str))
     ids = state.next_ids("SCF", existing, len(rows))
-    out = pd.DataFrame({"firm_id": ids, "parcel_id": parcel_ids[rows],
-                        "name": [f"{label}·{prof.industry}新引进{i + 1:02d}" for i in range(len(rows))],
-                        "industry": prof.industry})
+    out = pd.DataFrame(
+        {
+            "firm_id": ids,
+            "parcel_id": parcel_ids[rows],
+            "name": [f"{label}·{prof.industry}新引进{i + 1:02d}" for i in range(len(rows))],
+            "industry": prof.industry,
+        }
+    )
     for c in _FIGURES:
         if c in prof.per_m2:
             out[c] = fl * prof.per_m2[c]
@@ -366,7 +467,11 @@ def synthetic_firms(prof: Profile, parcel_ids: np.ndarray, floor_m2: np.ndarray,
         land = pd.Series(np.asarray(codes, dtype=object)[rows]).astype(str)
         out["sector"] = np.where(land.str.startswith(("10", "11")), "industry", "service")
     else:
-        out["sector"] = "industry" if prof.industry in ("智能制造", "新材料", "洁净能源", "生命健康") else "service"
+        out["sector"] = (
+            "industry"
+            if prof.industry in ("智能制造", "新材料", "洁净能源", "生命健康")
+            else "service"
+        )
     return out
 
 
@@ -439,7 +544,9 @@ def split_by_shares(geom: shapely.Geometry, shares: list[float]) -> list[shapely
 
     def part(t0: float, t1: float) -> shapely.Geometry:
         p0, p1 = axis * t0, axis * t1
-        box = shapely.Polygon([p0 - normal * span, p1 - normal * span, p1 + normal * span, p0 + normal * span])
+        box = shapely.Polygon(
+            [p0 - normal * span, p1 - normal * span, p1 + normal * span, p0 + normal * span]
+        )
         return shapely.intersection(geom, box)
 
     cuts = [lo]
@@ -493,7 +600,9 @@ def subdivide(geom: shapely.Geometry, plot_mu: float) -> list[shapely.Geometry]:
     for q in small:  # merge each sliver into the plot it shares the longest edge with
         cand = tree.query(q, predicate="intersects")
         if len(cand):
-            shared = [shapely.length(shapely.intersection(q.boundary, keep[j].boundary)) for j in cand]
+            shared = [
+                shapely.length(shapely.intersection(q.boundary, keep[j].boundary)) for j in cand
+            ]
             j = int(cand[int(np.argmax(shared))])
             keep[j] = shapely.union(keep[j], q)
         else:
@@ -511,22 +620,42 @@ def plate_of(geoms: np.ndarray, state: State, default: str) -> np.ndarray:
     gi, pi = plates.sindex.query(geoms, predicate="intersects")
     if len(gi):
         a = shapely.area(shapely.intersection(geoms[gi], plates.geometry.to_numpy()[pi]))
-        df = pd.DataFrame({"g": gi, "p": pi, "a": a}).sort_values("a", ascending=False).drop_duplicates("g")
+        df = (
+            pd.DataFrame({"g": gi, "p": pi, "a": a})
+            .sort_values("a", ascending=False)
+            .drop_duplicates("g")
+        )
         df = df[df["a"] > 0.25 * shapely.area(geoms[df["g"].to_numpy()])]
         out[df["g"].to_numpy()] = plates["name"].to_numpy()[df["p"].to_numpy()]
     return out
 
 
-def new_parcels(state: State, geoms: list, codes: list[str], fars: list[float], covs: list[float],
-                status: str, plates: np.ndarray, prefix: str, label: str) -> gpd.GeoDataFrame:
+def new_parcels(
+    state: State,
+    geoms: list,
+    codes: list[str],
+    fars: list[float],
+    covs: list[float],
+    status: str,
+    plates: np.ndarray,
+    prefix: str,
+    label: str,
+) -> gpd.GeoDataFrame:
     base = state.parcels
     existing = set(base["parcel_id"].astype(str))
     ids = state.next_ids(prefix, existing, len(geoms))
     area = shapely.area(np.asarray(geoms, dtype=object))
     rows = {
-        "parcel_id": ids, "land_use": codes, "area_m2": area, "area_mu": area / M2_PER_MU,
-        "far": fars, "coverage": covs, "status": status, "plate": plates,
-        "source": "scenario", "assumption": f"情景新增: {label}",
+        "parcel_id": ids,
+        "land_use": codes,
+        "area_m2": area,
+        "area_mu": area / M2_PER_MU,
+        "far": fars,
+        "coverage": covs,
+        "status": status,
+        "plate": plates,
+        "source": "scenario",
+        "assumption": f"情景新增: {label}",
     }
     frame = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=base.crs)
     return frame
@@ -563,8 +692,11 @@ def apply_add_land(op: Operation, state: State) -> dict:
         avoided = before - land.area
     land = shapely.make_valid(land)
     if land.is_empty or land.area < M2_PER_MU:
-        op.fail("geometry", f"no free land left: the polygon ({requested / M2_PER_MU:,.0f} 亩) lies on existing "
-                            "parcels" + (" and hard constraints" if avoided else ""))
+        op.fail(
+            "geometry",
+            f"no free land left: the polygon ({requested / M2_PER_MU:,.0f} 亩) lies on existing "
+            "parcels" + (" and hard constraints" if avoided else ""),
+        )
     uses = list(p["uses"])
     strips = split_by_shares(land, [p["uses"][c] for c in uses])
     pieces, codes = [], []
@@ -573,12 +705,27 @@ def apply_add_land(op: Operation, state: State) -> dict:
         pieces += plots
         codes += [code] * len(plots)
     fars = [p["far"][c] if p["far"][c] is not None else planned_far(c) for c in codes]
-    covs = [p["coverage"][c] if p["coverage"][c] is not None else default_coverage(c) for c in codes]
+    covs = [
+        p["coverage"][c] if p["coverage"][c] is not None else default_coverage(c) for c in codes
+    ]
     garr = np.asarray(pieces, dtype=object)
-    plates = np.full(len(pieces), p["plate"], dtype=object) if p["plate"] else plate_of(garr, state, "扩区")
+    plates = (
+        np.full(len(pieces), p["plate"], dtype=object)
+        if p["plate"]
+        else plate_of(garr, state, "扩区")
+    )
     label = op.label
-    frame = new_parcels(state, pieces, codes, fars, covs, developed_status(state, p["phase"]), plates,
-                        p["id_prefix"] or f"SC{op.index + 1:02d}-", label)
+    frame = new_parcels(
+        state,
+        pieces,
+        codes,
+        fars,
+        covs,
+        developed_status(state, p["phase"]),
+        plates,
+        p["id_prefix"] or f"SC{op.index + 1:02d}-",
+        label,
+    )
     append_parcels(state, frame)
     state.note(frame["parcel_id"], f"新增用地 ({label})")
     n_firms = 0
@@ -587,19 +734,36 @@ def apply_add_land(op: Operation, state: State) -> dict:
         econ = is_economic(frame["land_use"])
         if econ.any():
             f = frame[econ]
-            new = synthetic_firms(prof, f["parcel_id"].to_numpy(), floor_of(f), f["area_mu"].to_numpy(),
-                                  state=state, label=label, codes=f["land_use"].to_numpy())
+            new = synthetic_firms(
+                prof,
+                f["parcel_id"].to_numpy(),
+                floor_of(f),
+                f["area_mu"].to_numpy(),
+                state=state,
+                label=label,
+                codes=f["land_use"].to_numpy(),
+            )
             add_firms(state, new)
             n_firms = len(new)
-    return {"parcels_added": len(frame), "area_mu": round(float(frame["area_mu"].sum()), 1),
-            "clipped_mu": round(clipped / M2_PER_MU, 1), "avoided_constraints_mu": round(avoided / M2_PER_MU, 1),
-            "firms_added": n_firms}
+    return {
+        "parcels_added": len(frame),
+        "area_mu": round(float(frame["area_mu"].sum()), 1),
+        "clipped_mu": round(clipped / M2_PER_MU, 1),
+        "avoided_constraints_mu": round(avoided / M2_PER_MU, 1),
+        "firms_added": n_firms,
+    }
 
 
 def apply_change_use(op: Operation, state: State) -> dict:
     p = op.params
-    m = select_parcels(p["where"], state, op, next(iter(p["where"])) if len(p["where"]) == 1 and
-                       next(iter(p["where"])) in ("parcels", "within") else "where")
+    m = select_parcels(
+        p["where"],
+        state,
+        op,
+        next(iter(p["where"]))
+        if len(p["where"]) == 1 and next(iter(p["where"])) in ("parcels", "within")
+        else "where",
+    )
     if not m.any():
         op.fail("where" if "where" in p["where"] else next(iter(p["where"])), "selects no parcel")
     parcels = state.parcels.copy()
@@ -628,13 +792,24 @@ def apply_change_use(op: Operation, state: State) -> dict:
         prof = profile_for(p["profile"], state, op)
         sel = parcels.iloc[idx]
         sel = sel[is_economic(sel["land_use"])]
-        new = synthetic_firms(prof, sel["parcel_id"].to_numpy(), floor_of(sel), sel["area_mu"].to_numpy(),
-                              state=state, label=op.label, codes=sel["land_use"].to_numpy())
+        new = synthetic_firms(
+            prof,
+            sel["parcel_id"].to_numpy(),
+            floor_of(sel),
+            sel["area_mu"].to_numpy(),
+            state=state,
+            label=op.label,
+            codes=sel["land_use"].to_numpy(),
+        )
         add_firms(state, new)
         added = len(new)
     state.note(ids, "改变用途 " + ", ".join(changed) if changed else "改变属性")
-    return {"parcels_changed": len(idx), "area_mu": round(float(parcels["area_mu"].to_numpy()[idx].sum()), 1),
-            "firms_removed": removed, "firms_added": added}
+    return {
+        "parcels_changed": len(idx),
+        "area_mu": round(float(parcels["area_mu"].to_numpy()[idx].sum()), 1),
+        "firms_removed": removed,
+        "firms_added": added,
+    }
 
 
 def apply_replace_firms(op: Operation, state: State) -> dict:
@@ -649,23 +824,42 @@ def apply_replace_firms(op: Operation, state: State) -> dict:
     far = pd.to_numeric(old["parcel_id"].map(pf), errors="coerce").fillna(0).to_numpy()
     floor = land * M2_PER_MU * np.where(far > 0, far, 1.0)
     new_parts = []
-    industries = sorted(old["industry"].unique()) if p["keep_industry"] else [p["profile"]["industry"]]
+    industries = (
+        sorted(old["industry"].unique()) if p["keep_industry"] else [p["profile"]["industry"]]
+    )
     for ind in industries:
         prof = profile_for(p["profile"] | {"industry": ind}, state, op)
-        sel = (old["industry"] == ind).to_numpy() if p["keep_industry"] else np.ones(len(old), dtype=bool)
-        new = synthetic_firms(prof, old["parcel_id"].to_numpy()[sel], floor[sel], land[sel], state=state,
-                              label=op.label, tenant=True)
+        sel = (
+            (old["industry"] == ind).to_numpy()
+            if p["keep_industry"]
+            else np.ones(len(old), dtype=bool)
+        )
+        new = synthetic_firms(
+            prof,
+            old["parcel_id"].to_numpy()[sel],
+            floor[sel],
+            land[sel],
+            state=state,
+            label=op.label,
+            tenant=True,
+        )
         # the newcomer takes the old firm's place: same tenure and floor (so the same land share)
         new["tenure"] = old["tenure"].to_numpy()[sel] if "tenure" in old else "own"
-        new["rented_floor_m2"] = old["rented_floor_m2"].to_numpy()[sel] if "rented_floor_m2" in old else np.nan
+        new["rented_floor_m2"] = (
+            old["rented_floor_m2"].to_numpy()[sel] if "rented_floor_m2" in old else np.nan
+        )
         new_parts.append(new)
     drop_firms(state, m)
     new = pd.concat(new_parts, ignore_index=True)
     add_firms(state, new)
     state.note(old["parcel_id"].unique(), f"腾笼换鸟 ({op.label})")
-    return {"firms_replaced": int(m.sum()), "parcels": int(old["parcel_id"].nunique()),
-            "land_mu": round(float(land.sum()), 1),
-            "tax_before_wan": round(float(old["tax"].sum()), 1), "tax_after_wan": round(float(new["tax"].sum()), 1)}
+    return {
+        "firms_replaced": int(m.sum()),
+        "parcels": int(old["parcel_id"].nunique()),
+        "land_mu": round(float(land.sum()), 1),
+        "tax_before_wan": round(float(old["tax"].sum()), 1),
+        "tax_after_wan": round(float(new["tax"].sum()), 1),
+    }
 
 
 def apply_raise_far(op: Operation, state: State) -> dict:
@@ -685,23 +879,42 @@ def apply_raise_far(op: Operation, state: State) -> dict:
     added = 0
     if grow.any():
         ids = parcels["parcel_id"].to_numpy()[idx][grow]
-        ind = pd.Series(ids).map(state.base_eval.parcels.set_index("parcel_id")["industry"]).fillna("")
+        ind = (
+            pd.Series(ids)
+            .map(state.base_eval.parcels.set_index("parcel_id")["industry"])
+            .fillna("")
+        )
         parts = []
         for industry in sorted(set(ind)):
-            spec = p["profile"] or {"industry": industry or "智能制造", "level": "median", "explicit": None}
+            spec = p["profile"] or {
+                "industry": industry or "智能制造",
+                "level": "median",
+                "explicit": None,
+            }
             if p["profile"] and not p["profile"].get("industry"):
                 spec = p["profile"] | {"industry": industry or "智能制造"}
             prof = profile_for(spec, state, op)
             sel = (ind == industry).to_numpy()
-            new_f = synthetic_firms(prof, ids[sel], gain[grow][sel], np.zeros(sel.sum()), state=state,
-                                    label=op.label + "·工业上楼", tenant=True)
+            new_f = synthetic_firms(
+                prof,
+                ids[sel],
+                gain[grow][sel],
+                np.zeros(sel.sum()),
+                state=state,
+                label=op.label + "·工业上楼",
+                tenant=True,
+            )
             parts.append(new_f)
         if parts:
             nf = pd.concat(parts, ignore_index=True)
             add_firms(state, nf)
             added = len(nf)
     state.note(parcels["parcel_id"].to_numpy()[idx][grow], f"工业上楼/提高容积率 ({op.label})")
-    return {"parcels": int(grow.sum()), "floor_added_m2": round(float(gain.sum()), 0), "firms_added": added}
+    return {
+        "parcels": int(grow.sum()),
+        "floor_added_m2": round(float(gain.sum()), 0),
+        "firms_added": added,
+    }
 
 
 def apply_add_facility(op: Operation, state: State) -> dict:
@@ -720,9 +933,15 @@ def apply_add_facility(op: Operation, state: State) -> dict:
         op.fail("facility_id", f"{fid} already exists in {layer_name}")
     caps = _phase_capacities(p["capacity"], np.zeros(3))
     prefix = infra.CAPACITY_PREFIX[kind]
-    row = {"facility_id": fid, "name": op.params.get("name") or fid, "status": "new",
-           **{f"{prefix}_{ph}": c for ph, c in caps.items()}, "plan_period": "情景",
-           "source": "scenario", "assumption": f"情景新增设施: {op.label}"}
+    row = {
+        "facility_id": fid,
+        "name": op.params.get("name") or fid,
+        "status": "new",
+        **{f"{prefix}_{ph}": c for ph, c in caps.items()},
+        "plan_period": "情景",
+        "source": "scenario",
+        "assumption": f"情景新增设施: {op.label}",
+    }
     if kind == "substation":
         row |= {"voltage_kv": p["voltage_kv"], "transformers": p["transformers"]}
     new = gpd.GeoDataFrame([row], geometry=[pt], crs=layer.crs)
@@ -754,7 +973,9 @@ def apply_expand_facility(op: Operation, state: State) -> dict:
     for kind in infra.KINDS:
         name = infra.LAYER_OF[kind]
         layer = state.layers[name]
-        hit = (layer["facility_id"].astype(str) == p["facility"]) | (layer["name"].astype(str) == p["facility"])
+        hit = (layer["facility_id"].astype(str) == p["facility"]) | (
+            layer["name"].astype(str) == p["facility"]
+        )
         if hit.any():
             i = int(np.flatnonzero(hit.to_numpy())[0])
             prefix = infra.CAPACITY_PREFIX[kind]
@@ -768,10 +989,19 @@ def apply_expand_facility(op: Operation, state: State) -> dict:
             if p["transformers"] and kind == "substation":
                 layer.loc[layer.index[i], "transformers"] = p["transformers"]
             state.layers[name] = layer
-            return {"facility_id": layer["facility_id"].iloc[i], "kind": kind,
-                    "before": dict(zip(PHASES, cur.tolist(), strict=True)), "after": caps}
-    names = [n for k in infra.KINDS for n in state.layers[infra.LAYER_OF[k]]["name"].astype(str).head(8)]
-    op.fail("facility", f"no substation or sewage plant {p['facility']!r} (e.g. {', '.join(names[:6])} …)")
+            return {
+                "facility_id": layer["facility_id"].iloc[i],
+                "kind": kind,
+                "before": dict(zip(PHASES, cur.tolist(), strict=True)),
+                "after": caps,
+            }
+    names = [
+        n for k in infra.KINDS for n in state.layers[infra.LAYER_OF[k]]["name"].astype(str).head(8)
+    ]
+    op.fail(
+        "facility",
+        f"no substation or sewage plant {p['facility']!r} (e.g. {', '.join(names[:6])} …)",
+    )
     raise AssertionError  # unreachable
 
 
@@ -784,9 +1014,16 @@ def apply_add_road(op: Operation, state: State) -> dict:
         op.fail("geometry", "a road needs a LineString")
     roads = state.layers["roads"]
     rid = state.next_id("SC-R", set(roads["road_id"].astype(str)))
-    row = {"road_id": rid, "name": op.params.get("name") or rid, "road_class": p["road_class"], "frame": "",
-           "status": p["status"], "width_m": p["width_m"], "source": "scenario",
-           "assumption": f"情景新增道路: {op.label}"}
+    row = {
+        "road_id": rid,
+        "name": op.params.get("name") or rid,
+        "road_class": p["road_class"],
+        "frame": "",
+        "status": p["status"],
+        "width_m": p["width_m"],
+        "source": "scenario",
+        "assumption": f"情景新增道路: {op.label}",
+    }
     new = gpd.GeoDataFrame([row], geometry=[shapely.union_all(lines)], crs=roads.crs)
     state.layers["roads"] = pd.concat([roads, new], ignore_index=True)
     return {"road_id": rid, "length_km": round(float(new.length.sum()) / 1000, 2)}
@@ -795,10 +1032,16 @@ def apply_add_road(op: Operation, state: State) -> dict:
 def apply(op: Operation, state: State) -> dict:
     from geoplan.scenario.allocation import apply_allocate
 
-    fn = {"add_land": apply_add_land, "change_use": apply_change_use, "replace_firms": apply_replace_firms,
-          "raise_far": apply_raise_far, "add_facility": apply_add_facility,
-          "expand_facility": apply_expand_facility, "add_road": apply_add_road,
-          "allocate": apply_allocate}[op.op]
+    fn = {
+        "add_land": apply_add_land,
+        "change_use": apply_change_use,
+        "replace_firms": apply_replace_firms,
+        "raise_far": apply_raise_far,
+        "add_facility": apply_add_facility,
+        "expand_facility": apply_expand_facility,
+        "add_road": apply_add_road,
+        "allocate": apply_allocate,
+    }[op.op]
     out = fn(op, state)
     rep = {"op": op.op, "name": op.label, **out}
     state.op_reports.append(rep)

@@ -40,14 +40,20 @@ import shapely
 import shapely.geometry
 
 from geoplan import settings
-from geoplan.standards import landuse
 from geoplan.config.loader import Checker, parse_yaml
 from geoplan.errors import SchemaError
+from geoplan.standards import landuse
 
 INDUSTRIES = ("数字技术", "文化创意", "洁净能源", "生命健康", "智能制造", "智慧海洋", "新材料")
 CLASSES = ("A", "B", "C", "D", "T")
 PROFILE_LEVELS = ("median", "median_A", "median_B", "p75", "p90")
-PROFILE_FIELDS = ("tax_per_mu", "revenue_per_mu", "va_per_mu", "employees_per_mu", "energy_tce_per_mu")
+PROFILE_FIELDS = (
+    "tax_per_mu",
+    "revenue_per_mu",
+    "va_per_mu",
+    "employees_per_mu",
+    "energy_tce_per_mu",
+)
 LAYER_REFS = ("structure", "plates", "clusters", "zone", "constraints", "parcels")
 KINDS = ("substation", "sewage_plant")
 ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch")
@@ -128,14 +134,20 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(text, source=p.name, folder=p.resolve().parent)
 
 
-def parse_scenario(text: str, *, source: str = "<scenario>", folder: str | Path | None = None) -> Scenario:
+def parse_scenario(
+    text: str, *, source: str = "<scenario>", folder: str | Path | None = None
+) -> Scenario:
     """Validate scenario YAML text. Relative ``file:``/``base:`` paths resolve against *folder*."""
     doc, lines = parse_yaml(text, source)
     ck = Checker(source, lines)
     if doc is None:
         ck.fail((), "the scenario is empty; it needs at least 'name' and 'operations'")
-    doc = ck.mapping(doc, (), {"name", "description", "base", "phase", "scheme", "operations"},
-                     required=("name",))
+    doc = ck.mapping(
+        doc,
+        (),
+        {"name", "description", "base", "phase", "scheme", "operations"},
+        required=("name",),
+    )
     name = ck.text(doc, "name", ())
     phase_raw = doc.get("phase", "current")
     try:
@@ -156,17 +168,30 @@ def parse_scenario(text: str, *, source: str = "<scenario>", folder: str | Path 
     for i, od in enumerate(ops_doc):
         path = ("operations", i)
         if not isinstance(od, dict):
-            ck.fail(path, f"each operation must be a mapping with an 'op' key, got {type(od).__name__}")
+            ck.fail(
+                path, f"each operation must be a mapping with an 'op' key, got {type(od).__name__}"
+            )
         kind = od.get("op")
         if kind not in OPERATIONS:
-            ck.fail((*path, "op"), f"unknown operation {kind!r}; use one of: {', '.join(OPERATIONS)}")
+            ck.fail(
+                (*path, "op"), f"unknown operation {kind!r}; use one of: {', '.join(OPERATIONS)}"
+            )
         allowed, parse = OPERATIONS[kind]
         ck.mapping(od, path, {"op", "name", "note", *allowed})
         params = parse(ck, od, path, folder_p, phase)
         params["name"] = None if od.get("name") is None else str(od["name"])
         ops.append(Operation(kind, i, params, ck))
-    return Scenario(name=name, description=str(doc.get("description") or ""), phase=phase, base=base,
-                    scheme=scheme, operations=tuple(ops), source=source, text=text, folder=folder_p)
+    return Scenario(
+        name=name,
+        description=str(doc.get("description") or ""),
+        phase=phase,
+        base=base,
+        scheme=scheme,
+        operations=tuple(ops),
+        source=source,
+        text=text,
+        folder=folder_p,
+    )
 
 
 # ==========================================================================================
@@ -176,10 +201,13 @@ def parse_scenario(text: str, *, source: str = "<scenario>", folder: str | Path 
 
 def _code(ck: Checker, v: object, path: tuple) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
-        ck.fail(path, f"write land-use codes as quoted text (\"{v:02d}…\"), got the number {v}; "
-                      "YAML drops leading zeros")
+        ck.fail(
+            path,
+            f'write land-use codes as quoted text ("{v:02d}…"), got the number {v}; '
+            "YAML drops leading zeros",
+        )
     if not isinstance(v, str) or not v.strip().isdigit() or len(v.strip()) % 2:
-        ck.fail(path, f"must be a 用地用海 code such as \"100101\" or \"0802\", got {v!r}")
+        ck.fail(path, f'must be a 用地用海 code such as "100101" or "0802", got {v!r}')
     code = v.strip()
     if landuse.lookup(code) is None:
         ck.fail(path, f"unknown 用地用海 code {code!r}")
@@ -209,8 +237,17 @@ def _land_use(ck: Checker, od: dict, path: tuple, *, required: bool = True) -> d
     return {}
 
 
-def _per_use(ck: Checker, od: dict, key: str, path: tuple, uses: dict, *, lo: float, hi: float,
-             default: float | None) -> dict[str, float | None]:
+def _per_use(
+    ck: Checker,
+    od: dict,
+    key: str,
+    path: tuple,
+    uses: dict,
+    *,
+    lo: float,
+    hi: float,
+    default: float | None,
+) -> dict[str, float | None]:
     """A number for every use, given once (``far: 1.5``) or per code (``far: {"0802": 2}``)."""
     v = od.get(key)
     if v is None:
@@ -236,7 +273,9 @@ def _phase(ck: Checker, od: dict, path: tuple, default: str) -> str:
         ck.fail((*path, "phase"), f"unknown phase {od['phase']!r}; use current, 2025 or 2035")
 
 
-def _industry(ck: Checker, od: dict, key: str, path: tuple, *, required: bool = False) -> str | None:
+def _industry(
+    ck: Checker, od: dict, key: str, path: tuple, *, required: bool = False
+) -> str | None:
     if od.get(key) is None:
         if required:
             ck.fail((*path, key), f"is required; one of {', '.join(INDUSTRIES)}")
@@ -264,11 +303,16 @@ def _geometry(ck: Checker, v: object, path: tuple, folder: Path | None) -> Geome
         p = Path(rel)
         if not p.is_absolute():
             if folder is None:
-                ck.fail((*path, "file"), "a relative file path needs the scenario to be read from a file")
+                ck.fail(
+                    (*path, "file"),
+                    "a relative file path needs the scenario to be read from a file",
+                )
             p = (folder / p).resolve()
         if not p.exists():
             ck.fail((*path, "file"), f"file not found: {p}")
-        return GeometrySpec("file", path=p, crs=v.get("crs") or "", coord_system=_coord(ck, v, path))
+        return GeometrySpec(
+            "file", path=p, crs=v.get("crs") or "", coord_system=_coord(ck, v, path)
+        )
     extra = {"crs", "coord_system"}
     gj = {k: x for k, x in v.items() if k not in extra}
     try:
@@ -288,22 +332,41 @@ def _geometry(ck: Checker, v: object, path: tuple, folder: Path | None) -> Geome
         coords = shapely.get_coordinates(g)
         crs = str(v.get("crs") or "EPSG:4326")
         if crs.upper() in ("EPSG:4326", "EPSG:4490") and (
-                (abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any()):
-            ck.fail(path, "coordinates are not longitude/latitude; give 'crs' for projected coordinates")
-    return GeometrySpec("inline", geoms=tuple(geoms), crs=str(v.get("crs") or "EPSG:4326"),
-                        coord_system=_coord(ck, v, path))
+            (abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any()
+        ):
+            ck.fail(
+                path, "coordinates are not longitude/latitude; give 'crs' for projected coordinates"
+            )
+    return GeometrySpec(
+        "inline",
+        geoms=tuple(geoms),
+        crs=str(v.get("crs") or "EPSG:4326"),
+        coord_system=_coord(ck, v, path),
+    )
 
 
 def _coord(ck: Checker, v: dict, path: tuple) -> str:
     cs = str(v.get("coord_system") or "wgs84").lower().replace("-", "")
     if cs not in ("wgs84", "gcj02", "bd09"):
-        ck.fail((*path, "coord_system"), f"unknown coordinate system {cs!r}; use wgs84, gcj02 or bd09")
+        ck.fail(
+            (*path, "coord_system"), f"unknown coordinate system {cs!r}; use wgs84, gcj02 or bd09"
+        )
     return cs
 
 
 def _where(ck: Checker, v: object, path: tuple, folder: Path | None, *, firms: bool) -> dict:
     """A selection of parcels (or firms): every given condition must hold."""
-    allowed = {"parcels", "plate", "land_use", "status", "structure", "within", "far_below", "industry", "class"}
+    allowed = {
+        "parcels",
+        "plate",
+        "land_use",
+        "status",
+        "structure",
+        "within",
+        "far_below",
+        "industry",
+        "class",
+    }
     if firms:
         allowed |= {"scale"}
     w = ck.mapping(v, path, allowed)
@@ -343,13 +406,18 @@ def _profile(ck: Checker, v: object, path: tuple, default_industry: str | None) 
     explicit = {k: ck.number(p, k, path, lo=0) for k in PROFILE_FIELDS if k in p}
     if explicit and len(explicit) < len(PROFILE_FIELDS):
         missing = [k for k in PROFILE_FIELDS if k not in explicit]
-        ck.fail((*path, missing[0]), f"an explicit profile needs all of {', '.join(PROFILE_FIELDS)}")
+        ck.fail(
+            (*path, missing[0]), f"an explicit profile needs all of {', '.join(PROFILE_FIELDS)}"
+        )
     industry = _industry(ck, p, "industry", path) or default_industry
     if not explicit and industry is None:
         ck.fail((*path, "industry"), "is required for a profile taken from the evaluation")
-    return {"industry": industry, "level": ck.text(p, "level", path, default="median_A", choices=PROFILE_LEVELS),
-            "explicit": explicit or None,
-            "far": ck.number(p, "far", path, lo=0.05, hi=30) if "far" in p else None}
+    return {
+        "industry": industry,
+        "level": ck.text(p, "level", path, default="median_A", choices=PROFILE_LEVELS),
+        "explicit": explicit or None,
+        "far": ck.number(p, "far", path, lo=0.05, hi=30) if "far" in p else None,
+    }
 
 
 def _capacity(ck: Checker, v: object, path: tuple, unit: str) -> dict[str, float]:
@@ -384,7 +452,9 @@ def _p_add_land(ck, od, path, folder, phase):
         "far": _per_use(ck, od, "far", path, uses, lo=0, hi=30, default=None),
         "coverage": _per_use(ck, od, "coverage", path, uses, lo=0, hi=1, default=None),
         "industry": industry,
-        "profile": _profile(ck, od.get("profile"), (*path, "profile"), industry) if (industry or "profile" in od) else None,
+        "profile": _profile(ck, od.get("profile"), (*path, "profile"), industry)
+        if (industry or "profile" in od)
+        else None,
         "phase": _phase(ck, od, path, phase),
         "plate": ck.text(od, "plate", path, default="") or None,
         "avoid_constraints": ck.boolean(od, "avoid_constraints", path, default=False),
@@ -409,31 +479,51 @@ def _p_change_use(ck, od, path, folder, phase):
         "coverage": ck.number(od, "coverage", path, lo=0, hi=1) if "coverage" in od else None,
         "status": ck.text(od, "status", path, choices=PARCEL_STATUS) if "status" in od else None,
         "industry": industry,
-        "profile": _profile(ck, od.get("profile"), (*path, "profile"), industry) if industry else None,
-        "firms": ck.text(od, "firms", path, default="replace" if industry else "keep",
-                         choices=("keep", "remove", "replace")),
+        "profile": _profile(ck, od.get("profile"), (*path, "profile"), industry)
+        if industry
+        else None,
+        "firms": ck.text(
+            od,
+            "firms",
+            path,
+            default="replace" if industry else "keep",
+            choices=("keep", "remove", "replace"),
+        ),
     }
 
 
 def _p_replace_firms(ck, od, path, folder, phase):
     if "where" not in od:
-        ck.fail((*path, "where"), "is required: which firms to replace (e.g. {class: D, plate: 黄泥川-龙王塘})")
+        ck.fail(
+            (*path, "where"),
+            "is required: which firms to replace (e.g. {class: D, plate: 黄泥川-龙王塘})",
+        )
     keep = ck.boolean(od, "keep_industry", path, default=False)
     prof = _profile(ck, od.get("profile"), (*path, "profile"), KEEP if keep else None)
     if keep and prof["explicit"]:
-        ck.fail((*path, "keep_industry"), "an explicit profile applies to one industry; drop keep_industry")
-    return {"where": _where(ck, od["where"], (*path, "where"), folder, firms=True), "profile": prof,
-            "keep_industry": keep}
+        ck.fail(
+            (*path, "keep_industry"),
+            "an explicit profile applies to one industry; drop keep_industry",
+        )
+    return {
+        "where": _where(ck, od["where"], (*path, "where"), folder, firms=True),
+        "profile": prof,
+        "keep_industry": keep,
+    }
 
 
 def _p_raise_far(ck, od, path, folder, phase):
     sel = _selection(ck, od, path, folder)
     if ("far" in od) == ("factor" in od):
         ck.fail((*path, "far"), "give either a target 'far' or a 'factor'")
-    return {"where": sel,
-            "far": ck.number(od, "far", path, lo=0.05, hi=30) if "far" in od else None,
-            "factor": ck.number(od, "factor", path, lo=1.0, hi=10) if "factor" in od else None,
-            "profile": _profile(ck, od.get("profile"), (*path, "profile"), None) if "profile" in od else None}
+    return {
+        "where": sel,
+        "far": ck.number(od, "far", path, lo=0.05, hi=30) if "far" in od else None,
+        "factor": ck.number(od, "factor", path, lo=1.0, hi=10) if "factor" in od else None,
+        "profile": _profile(ck, od.get("profile"), (*path, "profile"), None)
+        if "profile" in od
+        else None,
+    }
 
 
 def _p_add_facility(ck, od, path, folder, phase):
@@ -442,17 +532,27 @@ def _p_add_facility(ck, od, path, folder, phase):
         ck.fail((*path, "location"), "is required: [longitude, latitude] or GeoJSON point")
     loc = od["location"]
     if isinstance(loc, list):
-        if len(loc) != 2 or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in loc):
+        if len(loc) != 2 or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in loc
+        ):
             ck.fail((*path, "location"), f"must be [longitude, latitude], got {loc!r}")
         loc = {"type": "Point", "coordinates": loc}
     geom = _geometry(ck, loc, (*path, "location"), folder)
     unit = "MVA" if kind == "substation" else "m³/d"
     if "capacity" not in od:
         ck.fail((*path, "capacity"), f"is required ({unit}, per phase: {{2025: …, 2035: …}})")
-    return {"kind": kind, "geometry": geom, "capacity": _capacity(ck, od["capacity"], (*path, "capacity"), unit),
-            "voltage_kv": ck.number(od, "voltage_kv", path, default=66, lo=1) if kind == "substation" else None,
-            "transformers": ck.integer(od, "transformers", path, default=2, lo=1, hi=12) if kind == "substation" else None,
-            "facility_id": ck.text(od, "facility_id", path, default="") or None}
+    return {
+        "kind": kind,
+        "geometry": geom,
+        "capacity": _capacity(ck, od["capacity"], (*path, "capacity"), unit),
+        "voltage_kv": ck.number(od, "voltage_kv", path, default=66, lo=1)
+        if kind == "substation"
+        else None,
+        "transformers": ck.integer(od, "transformers", path, default=2, lo=1, hi=12)
+        if kind == "substation"
+        else None,
+        "facility_id": ck.text(od, "facility_id", path, default="") or None,
+    }
 
 
 def _p_expand_facility(ck, od, path, folder, phase):
@@ -460,9 +560,13 @@ def _p_expand_facility(ck, od, path, folder, phase):
         ck.fail((*path, "facility"), "is required: the facility's id or name")
     if "capacity" not in od:
         ck.fail((*path, "capacity"), "is required (per phase: {2025: …, 2035: …})")
-    return {"facility": ck.text(od, "facility", path),
-            "capacity": _capacity(ck, od["capacity"], (*path, "capacity"), "capacity"),
-            "transformers": ck.integer(od, "transformers", path, lo=1, hi=12) if "transformers" in od else None}
+    return {
+        "facility": ck.text(od, "facility", path),
+        "capacity": _capacity(ck, od["capacity"], (*path, "capacity"), "capacity"),
+        "transformers": ck.integer(od, "transformers", path, lo=1, hi=12)
+        if "transformers" in od
+        else None,
+    }
 
 
 def _p_add_road(ck, od, path, folder, phase):
@@ -470,10 +574,12 @@ def _p_add_road(ck, od, path, folder, phase):
         ck.fail((*path, "geometry"), "is required: a LineString (inline GeoJSON or file)")
     from geoplan.data.catalog import BUILD_STATUS
 
-    return {"geometry": _geometry(ck, od["geometry"], (*path, "geometry"), folder),
-            "road_class": ck.text(od, "road_class", path, default="secondary", choices=ROAD_CLASSES),
-            "status": ck.text(od, "status", path, default="planned", choices=BUILD_STATUS),
-            "width_m": ck.number(od, "width_m", path, default=30, lo=1, hi=200)}
+    return {
+        "geometry": _geometry(ck, od["geometry"], (*path, "geometry"), folder),
+        "road_class": ck.text(od, "road_class", path, default="secondary", choices=ROAD_CLASSES),
+        "status": ck.text(od, "status", path, default="planned", choices=BUILD_STATUS),
+        "width_m": ck.number(od, "width_m", path, default=30, lo=1, hi=200),
+    }
 
 
 def _p_allocate(ck, od, path, folder, phase):
@@ -485,21 +591,30 @@ def _p_allocate(ck, od, path, folder, phase):
     demand = {}
     for k, v in dem.items():
         if k not in INDUSTRIES:
-            ck.fail((*path, "demand", k), f"unknown industry {k!r}; use one of {', '.join(INDUSTRIES)}")
+            ck.fail(
+                (*path, "demand", k), f"unknown industry {k!r}; use one of {', '.join(INDUSTRIES)}"
+            )
         demand[k] = ck.value_number(v, (*path, "demand", k), lo=0)
     uses = _land_use(ck, od, path, required=False) or {"100101": 1.0}
     if len(uses) > 1:
         ck.fail((*path, "mix"), "allocate takes one land use (per operation)")
     code = next(iter(uses))
-    return {"demand": demand, "land_use": code,
-            "far": ck.number(od, "far", path, default=1.5, lo=0.1, hi=30),
-            "coverage": ck.number(od, "coverage", path, default=0.45, lo=0, hi=1),
-            "phase": _phase(ck, od, path, phase),
-            "within": _geometry(ck, od["within"], (*path, "within"), folder) if "within" in od else None,
-            "min_score": ck.number(od, "min_score", path, default=0.5, lo=0, hi=1),
-            "profile_level": ck.text(od, "profile_level", path, default="median", choices=PROFILE_LEVELS),
-            "capacity_check": ck.boolean(od, "capacity_check", path, default=True),
-            "include_reserve": ck.boolean(od, "include_reserve", path, default=True)}
+    return {
+        "demand": demand,
+        "land_use": code,
+        "far": ck.number(od, "far", path, default=1.5, lo=0.1, hi=30),
+        "coverage": ck.number(od, "coverage", path, default=0.45, lo=0, hi=1),
+        "phase": _phase(ck, od, path, phase),
+        "within": _geometry(ck, od["within"], (*path, "within"), folder)
+        if "within" in od
+        else None,
+        "min_score": ck.number(od, "min_score", path, default=0.5, lo=0, hi=1),
+        "profile_level": ck.text(
+            od, "profile_level", path, default="median", choices=PROFILE_LEVELS
+        ),
+        "capacity_check": ck.boolean(od, "capacity_check", path, default=True),
+        "include_reserve": ck.boolean(od, "include_reserve", path, default=True),
+    }
 
 
 def _selection(ck, od, path, folder) -> dict:
@@ -514,22 +629,69 @@ def _selection(ck, od, path, folder) -> dict:
         return {"within": _geometry(ck, od["within"], (*path, "within"), folder)}
     if "where" in od:
         return _where(ck, od["where"], (*path, "where"), folder, firms=False)
-    ck.fail((*path, "parcels"), "which parcels? give 'parcels' (ids), 'within' (a polygon) or 'where' (conditions)")
+    ck.fail(
+        (*path, "parcels"),
+        "which parcels? give 'parcels' (ids), 'within' (a polygon) or 'where' (conditions)",
+    )
 
 
 #: operation → (allowed keys besides op/name/note, parser)
 OPERATIONS: dict[str, tuple[set[str], Any]] = {
-    "add_land": ({"geometry", "land_use", "mix", "far", "coverage", "industry", "profile", "phase", "plate",
-                  "avoid_constraints", "id_prefix"}, _p_add_land),
-    "change_use": ({"parcels", "within", "where", "land_use", "far", "coverage", "status", "industry",
-                    "profile", "firms"}, _p_change_use),
+    "add_land": (
+        {
+            "geometry",
+            "land_use",
+            "mix",
+            "far",
+            "coverage",
+            "industry",
+            "profile",
+            "phase",
+            "plate",
+            "avoid_constraints",
+            "id_prefix",
+        },
+        _p_add_land,
+    ),
+    "change_use": (
+        {
+            "parcels",
+            "within",
+            "where",
+            "land_use",
+            "far",
+            "coverage",
+            "status",
+            "industry",
+            "profile",
+            "firms",
+        },
+        _p_change_use,
+    ),
     "replace_firms": ({"where", "profile", "keep_industry"}, _p_replace_firms),
     "raise_far": ({"parcels", "within", "where", "far", "factor", "profile"}, _p_raise_far),
-    "add_facility": ({"kind", "location", "capacity", "voltage_kv", "transformers", "facility_id"}, _p_add_facility),
+    "add_facility": (
+        {"kind", "location", "capacity", "voltage_kv", "transformers", "facility_id"},
+        _p_add_facility,
+    ),
     "expand_facility": ({"facility", "capacity", "transformers"}, _p_expand_facility),
     "add_road": ({"geometry", "road_class", "status", "width_m"}, _p_add_road),
-    "allocate": ({"demand", "land_use", "mix", "far", "coverage", "phase", "within", "min_score",
-                  "profile_level", "capacity_check", "include_reserve"}, _p_allocate),
+    "allocate": (
+        {
+            "demand",
+            "land_use",
+            "mix",
+            "far",
+            "coverage",
+            "phase",
+            "within",
+            "min_score",
+            "profile_level",
+            "capacity_check",
+            "include_reserve",
+        },
+        _p_allocate,
+    ),
 }
 
 

@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from geoplan import settings
 from geoplan.errors import ConflictError, GeoplanError
 from geoplan.store.codec import (
     PayloadError,
@@ -128,7 +129,10 @@ def safe_name(name: object, *, what: str = "name") -> str:
     text = unicodedata.normalize("NFC", name)
     bad = [ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")]
     if bad:
-        msg = f"{what} {name!r} contains control characters ({', '.join(repr(c) for c in bad[:3])}); use letters, digits, - _ ."
+        msg = (
+            f"{what} {name!r} contains control characters "
+            f"({', '.join(repr(c) for c in bad[:3])}); use letters, digits, - _ ."
+        )
         raise StoreError(msg)
     text = " ".join(text.split())
     if not text:
@@ -165,8 +169,7 @@ def sanitize_filename(name: str, *, default: str = "upload") -> str:
 
 def projects_dir() -> Path:
     """The folder holding project GeoPackages (``GEOPLAN_PROJECTS_DIR`` or ``~/.geoplan/projects``)."""
-    env = os.environ.get("GEOPLAN_PROJECTS_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".geoplan" / "projects"
+    return settings.projects_dir()
 
 
 def project_path(project: str, *, root: str | os.PathLike | None = None) -> Path:
@@ -205,7 +208,7 @@ def redact_url(url: str) -> str:
 
 def current_user() -> str:
     """Who is saving: ``GEOPLAN_USER`` or the login name."""
-    env = os.environ.get("GEOPLAN_USER", "").strip()
+    env = settings.store_user()
     if env:
         return env
     with contextlib.suppress(Exception):
@@ -215,7 +218,7 @@ def current_user() -> str:
 
 def default_store_target() -> str:
     """What :func:`open_store` opens when given nothing: ``GEOPLAN_STORE`` or the default project."""
-    return os.environ.get("GEOPLAN_STORE", "").strip() or str(projects_dir() / "default.gpkg")
+    return settings.store_target() or str(projects_dir() / "default.gpkg")
 
 
 def _is_pg_url(target: str) -> bool:
@@ -251,7 +254,7 @@ def open_store(
     if target is None:
         target = default_store_target()
     if isinstance(target, str) and target.strip().lower() == "postgis":
-        target = (secrets or {}).get("url") or os.environ.get("GEOPLAN_PG_URL", "")
+        target = (secrets or {}).get("url") or settings.pg_url()
         if not target and not secrets:
             msg = "postgis store requested but GEOPLAN_PG_URL is not set (e.g. postgresql://user@host:5432/db)"
             raise StoreError(msg)
@@ -390,7 +393,10 @@ class Store(ABC):
         for spec, data in zip(meta["parts"], datas, strict=True):
             frame = decode_frame(spec, data)
             if len(frame) != spec["rows"]:
-                msg = f"{self.label}: {kind} '{name}' table {spec.get('table')} has {len(frame)} rows, expected {spec['rows']}; the store is damaged"
+                msg = (
+                    f"{self.label}: {kind} '{name}' table {spec.get('table')} has "
+                    f"{len(frame)} rows, expected {spec['rows']}; the store is damaged"
+                )
                 raise StoreError(msg)
             frames.append(frame)
         return join_payload(kind, frames, meta["doc"])

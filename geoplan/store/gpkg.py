@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from geoplan import settings
 from geoplan.errors import ConflictError
 from geoplan.store.base import Store, StoreError, _hook, not_found
 from geoplan.store.codec import PK, dumps
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 #: Rows per INSERT batch.
 CHUNK_ROWS = 2000
 #: Seconds a save waits for another process's save to finish before giving up ("store busy").
-BUSY_TIMEOUT_S = float(os.environ.get("GEOPLAN_STORE_BUSY_TIMEOUT", "300"))
 
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _USER_VERSION = 10300  # GeoPackage 1.3
@@ -124,7 +124,9 @@ class GpkgStore(Store):
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            con = sqlite3.connect(
+                self.path, timeout=settings.store_busy_timeout_s(), isolation_level=None
+            )
         except sqlite3.Error as exc:
             msg = f"{self.path}: cannot open the store ({exc})"
             raise StoreError(msg) from exc
@@ -304,7 +306,10 @@ class GpkgStore(Store):
                 data[j] = _gpkg_blobs(data[j], srs_id)
         n = spec["rows"]
         placeholders = ", ".join(["?"] * (len(cols) + 1))
-        insert = f"INSERT INTO {_q(table)} ({', '.join(_q(x) for x in [PK] + [c['col'] for c in cols])}) VALUES ({placeholders})"
+        insert = (
+            f"INSERT INTO {_q(table)} "
+            f"({', '.join(_q(x) for x in [PK] + [c['col'] for c in cols])}) VALUES ({placeholders})"
+        )
         for start in range(0, n, CHUNK_ROWS):
             stop = min(n, start + CHUNK_ROWS)
             rows = zip(range(start + 1, stop + 1), *(col[start:stop] for col in data), strict=True)

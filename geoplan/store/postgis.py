@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from geoplan import settings
 from geoplan.errors import ConflictError
 from geoplan.store.base import Store, StoreError, _hook, not_found, redact_url
 from geoplan.store.codec import PK, dumps
@@ -97,13 +97,13 @@ class PostgisStore(Store):
             raise StoreError(msg) from None
         info.setdefault("connect_timeout", "15")
         self._conninfo = make_conninfo("", **info)
-        user = info.get("user") or os.environ.get("PGUSER", "")
-        host = info.get("host") or os.environ.get("PGHOST", "localhost")
-        port = info.get("port") or os.environ.get("PGPORT", "5432")
+        user = info.get("user") or settings.pg_env("PGUSER")
+        host = info.get("host") or settings.pg_env("PGHOST", "localhost")
+        port = info.get("port") or settings.pg_env("PGPORT", "5432")
         self.label = (
             f"postgresql://{user + '@' if user else ''}{host}:{port}/{info.get('dbname', '')}"
         )
-        self.schema = schema or os.environ.get("GEOPLAN_PG_SCHEMA") or "geoplan"
+        self.schema = schema or settings.pg_schema() or "geoplan"
         if not _SCHEMA_RE.match(self.schema):
             msg = f"PostgreSQL schema name {self.schema!r} is not allowed; use lower-case letters, digits and _"
             raise StoreError(msg)
@@ -176,7 +176,8 @@ class PostgisStore(Store):
                 "latest integer NOT NULL, PRIMARY KEY (kind, name))",
                 "CREATE TABLE IF NOT EXISTS {s}.audit (id bigserial PRIMARY KEY, "
                 "at timestamptz NOT NULL DEFAULT clock_timestamp(), user_name text NOT NULL, action text NOT NULL, "
-                "kind text, name text, version integer, message text NOT NULL DEFAULT '', details text NOT NULL DEFAULT '{{}}')",
+                "kind text, name text, version integer, message text NOT "
+                "NULL DEFAULT '', details text NOT NULL DEFAULT '{{}}')",
             ):
                 cur.execute(sql.SQL(stmt).format(s=s))
 

@@ -99,7 +99,9 @@ def test_scenario_run_shows_comparison(app_url, page):
     # the drawn area becomes an add_land operation of the scenario, which then runs against the
     # baseline: the comparison, the diff map and the balance appear
     page.get_by_role("button", name="加入情景（add_land）").click()
-    page.wait_for_function("() => document.querySelector('textarea').value.includes('add_land')", timeout=20000)
+    page.wait_for_function(
+        "() => document.querySelector('textarea').value.includes('add_land')", timeout=20000
+    )
     page.get_by_role("button", name="运行情景").click()
     heading = page.get_by_text("情景对比", exact=True)
     heading.wait_for(timeout=120000)

@@ -47,8 +47,19 @@ COMMANDS: list[tuple[str, list[str]]] = [
 ]
 
 #: keys whose values change from run to run (times, versions, where temp files went)
-_VOLATILE = {"seconds", "elapsed_s", "time", "created", "started", "finished", "versions", "run_at",
-             "timestamp", "duration_s", "generated_at"}
+_VOLATILE = {
+    "seconds",
+    "elapsed_s",
+    "time",
+    "created",
+    "started",
+    "finished",
+    "versions",
+    "run_at",
+    "timestamp",
+    "duration_s",
+    "generated_at",
+}
 
 
 def _scrub(obj: object) -> object:
@@ -93,14 +104,15 @@ def excel_digest(args: list[str]) -> str:
     for name, df in sheets.items():
         text = df.to_csv(index=False)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        lines.append(f"{name}\t{df.shape[0]}x{df.shape[1]}\t{digest}\t{'|'.join(map(str, df.columns))}")
+        lines.append(
+            f"{name}\t{df.shape[0]}x{df.shape[1]}\t{digest}\t{'|'.join(map(str, df.columns))}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def sample_digest() -> str:
     """sha256 of every file the sample generator writes, against the committed data/."""
     from geoplan import settings
-
     from geoplan.sample.generate import generate
 
     lines = []
@@ -111,7 +123,9 @@ def sample_digest() -> str:
             lines.append(f"{p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}")
         for name in sorted(paths):
             committed = settings.DATA_DIR / Path(paths[name]).name
-            lines.append(f"committed {committed.name} {hashlib.sha256(committed.read_bytes()).hexdigest()}")
+            lines.append(
+                f"committed {committed.name} {hashlib.sha256(committed.read_bytes()).hexdigest()}"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -42,9 +42,9 @@ import pandas as pd
 import shapely
 
 from geoplan import settings
+from geoplan.analysis.network import Attachment, RoadNetwork, build_network
 from geoplan.config.loader import Checker, read_yaml
 from geoplan.errors import GeoplanError, SchemaError
-from geoplan.analysis.network import Attachment, RoadNetwork, build_network
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,13 @@ KINDS = ("substation", "sewage_plant")
 LAYER_OF = {"substation": "substations", "sewage_plant": "sewage_plants"}
 CAPACITY_PREFIX = {"substation": "capacity_mva", "sewage_plant": "capacity_m3d"}
 UNIT = {"substation": "MVA", "sewage_plant": "m³/d"}
-COEF_COLUMNS = ("power_w_m2_floor", "power_kw_hm2_land", "water_m3_hm2d", "return_factor", "planned_far")
+COEF_COLUMNS = (
+    "power_w_m2_floor",
+    "power_kw_hm2_land",
+    "water_m3_hm2d",
+    "return_factor",
+    "planned_far",
+)
 
 
 # ==========================================================================================
@@ -117,14 +123,17 @@ def _load_standards(folder: str, _stamp: tuple) -> InfraStandards:
         msg = f"{path.name}: missing column(s) {', '.join(missing)}"
         raise SchemaError(msg)
     # line numbers: header and comment lines come first
-    first_data_line = 1 + sum(1 for ln in path.read_text(encoding="utf-8").splitlines()
-                              if ln.startswith("#")) + 1
+    first_data_line = (
+        1 + sum(1 for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("#")) + 1
+    )
     for col in COEF_COLUMNS:
         vals = pd.to_numeric(table[col], errors="coerce")
         bad = np.flatnonzero(vals.isna().to_numpy() | (vals.to_numpy() < 0))
         if len(bad):
-            msg = (f"{path.name}: line {first_data_line + int(bad[0])}: field '{col}': must be a "
-                   f"non-negative number, got {table[col].iloc[bad[0]]!r}")
+            msg = (
+                f"{path.name}: line {first_data_line + int(bad[0])}: field '{col}': must be a "
+                f"non-negative number, got {table[col].iloc[bad[0]]!r}"
+            )
             raise SchemaError(msg)
         table[col] = vals.astype(float)
     if (table["return_factor"] > 1).any():
@@ -141,13 +150,33 @@ def _load_standards(folder: str, _stamp: tuple) -> InfraStandards:
 
     doc, lines, src = read_yaml(d / "infra_factors.yaml", "infrastructure factors file")
     ck = Checker(src, lines)
-    allowed = {"source", "verified", "simultaneity", "power_factor", "infiltration", "alert_high",
-               "distribution_max_kv", "default_transformers", "radius_m", "max_access_m", "corridor_road"}
+    allowed = {
+        "source",
+        "verified",
+        "simultaneity",
+        "power_factor",
+        "infiltration",
+        "alert_high",
+        "distribution_max_kv",
+        "default_transformers",
+        "radius_m",
+        "max_access_m",
+        "corridor_road",
+    }
     f = ck.mapping(doc if doc is not None else {}, (), allowed)
-    radius_doc = ck.mapping(f.get("radius_m") or {}, ("radius_m",),
-                            {"substation", "upstream_substation", "sewage_plant"})
-    radius = {k: ck.number(radius_doc, k, ("radius_m",), default=dflt, lo=0)
-              for k, dflt in (("substation", 6000), ("upstream_substation", 20000), ("sewage_plant", 8000))}
+    radius_doc = ck.mapping(
+        f.get("radius_m") or {},
+        ("radius_m",),
+        {"substation", "upstream_substation", "sewage_plant"},
+    )
+    radius = {
+        k: ck.number(radius_doc, k, ("radius_m",), default=dflt, lo=0)
+        for k, dflt in (
+            ("substation", 6000),
+            ("upstream_substation", 20000),
+            ("sewage_plant", 8000),
+        )
+    }
     return InfraStandards(
         coefficients=table,
         simultaneity=ck.number(f, "simultaneity", (), default=0.6, lo=0.0, hi=1.0),
@@ -185,8 +214,9 @@ def lookup_codes(codes: pd.Series | np.ndarray, table: pd.DataFrame) -> np.ndarr
     return out
 
 
-def parcel_demand(parcels: pd.DataFrame, phase: str = "current",
-                  standards: InfraStandards | None = None) -> pd.DataFrame:
+def parcel_demand(
+    parcels: pd.DataFrame, phase: str = "current", standards: InfraStandards | None = None
+) -> pd.DataFrame:
     """Per parcel: ``counted`` in the phase, ``floor_m2``, ``power_kw`` (before simultaneity),
     ``water_m3d`` and ``sewage_m3d`` (0 where the parcel does not count in the phase)."""
     phase = settings.phase_key(phase)
@@ -212,19 +242,23 @@ def parcel_demand(parcels: pd.DataFrame, phase: str = "current",
     use_far = np.where(mode == "planned", np.maximum(far, pfar), far)
     area = pd.to_numeric(parcels["area_m2"], errors="coerce").fillna(0).to_numpy(float)
     floor = area * use_far
-    power = np.where(floor > 0, floor * take("power_w_m2_floor") / 1000.0,
-                     area / 1e4 * take("power_kw_hm2_land"))
+    power = np.where(
+        floor > 0, floor * take("power_w_m2_floor") / 1000.0, area / 1e4 * take("power_kw_hm2_land")
+    )
     water = area / 1e4 * take("water_m3_hm2d")
     sewage = water * take("return_factor") * (1.0 + std.infiltration)
     z = np.zeros(len(parcels))
-    return pd.DataFrame({
-        "counted": counted,
-        "floor_m2": np.where(counted, floor, z),
-        "power_kw": np.where(counted, power, z),
-        "water_m3d": np.where(counted, water, z),
-        "sewage_m3d": np.where(counted, sewage, z),
-        "coefficient_row": row,
-    }, index=parcels.index)
+    return pd.DataFrame(
+        {
+            "counted": counted,
+            "floor_m2": np.where(counted, floor, z),
+            "power_kw": np.where(counted, power, z),
+            "water_m3d": np.where(counted, water, z),
+            "sewage_m3d": np.where(counted, sewage, z),
+            "coefficient_row": row,
+        },
+        index=parcels.index,
+    )
 
 
 # ==========================================================================================
@@ -267,18 +301,24 @@ def phase_roads(roads: gpd.GeoDataFrame, phase: str) -> gpd.GeoDataFrame:
     return roads[roads["status"].isin(ROAD_STATUS[phase])]
 
 
-def network_for_phase(roads: gpd.GeoDataFrame, phase: str, *, tolerance_m: float = 5.0,
-                      walking: bool = False) -> RoadNetwork:
+def network_for_phase(
+    roads: gpd.GeoDataFrame, phase: str, *, tolerance_m: float = 5.0, walking: bool = False
+) -> RoadNetwork:
     """The road network of a phase, cached by the roads' content (scenarios reuse it)."""
     sel = phase_roads(roads, phase)
     if walking and "road_class" in sel:
         sel = sel[sel["road_class"] != "expressway"]
-    key = ("net", geometry_digest(sel, "road_id", "name", "road_class", "frame", "status"),
-           tolerance_m)
+    key = (
+        "net",
+        geometry_digest(sel, "road_id", "name", "road_class", "frame", "status"),
+        tolerance_m,
+    )
     return _cached(key, lambda: build_network(sel, tolerance_m=tolerance_m))
 
 
-def attach_cached(network: RoadNetwork, frame: gpd.GeoDataFrame, *, max_access_m: float | None = None) -> Attachment:
+def attach_cached(
+    network: RoadNetwork, frame: gpd.GeoDataFrame, *, max_access_m: float | None = None
+) -> Attachment:
     """:meth:`RoadNetwork.attach` of a layer, cached per geometry on the network: a scenario
     that adds or reshapes a few parcels attaches only those, not the whole layer again."""
     wkb = shapely.to_wkb(frame.geometry.values, hex=False)
@@ -293,13 +333,21 @@ def attach_cached(network: RoadNetwork, frame: gpd.GeoDataFrame, *, max_access_m
         att = network.attach(frame.geometry.values[missing], max_access_m=max_access_m)
         new = (att.edge, att.along_m, att.access_m, att.u, att.v, att.to_u, att.to_v)
         start = len(index)
-        memo["arrays"] = new if memo["arrays"] is None else tuple(
-            np.concatenate([old, add]) for old, add in zip(memo["arrays"], new, strict=True))
+        memo["arrays"] = (
+            new
+            if memo["arrays"] is None
+            else tuple(
+                np.concatenate([old, add]) for old, add in zip(memo["arrays"], new, strict=True)
+            )
+        )
         for j, i in enumerate(missing):
             index.setdefault(wkb[i], start + j)
     rows = np.fromiter((index[k] for k in wkb), dtype=np.int64, count=len(wkb))
-    return Attachment(*(col[rows] for col in memo["arrays"])) if len(wkb) else network.attach(
-        frame.geometry.values, max_access_m=max_access_m)
+    return (
+        Attachment(*(col[rows] for col in memo["arrays"]))
+        if len(wkb)
+        else network.attach(frame.geometry.values, max_access_m=max_access_m)
+    )
 
 
 METHODS = ("none", "polygon", "network", "straight_line", "beyond_radius")
@@ -345,9 +393,15 @@ def assign_catchments(
             dist[pi] = shapely.distance(pts[pi], facilities.geometry.values[fpos])
             code[pi] = 1
             todo[pi] = False
-        att = parcels_att if parcels_att is not None else attach_cached(network, parcels, max_access_m=max_access_m)
+        att = (
+            parcels_att
+            if parcels_att is not None
+            else attach_cached(network, parcels, max_access_m=max_access_m)
+        )
         sub = att if todo.all() else att.subset(todo)
-        d, s = network.nearest_source(attach_cached(network, facilities, max_access_m=max_access_m), sub)
+        d, s = network.nearest_source(
+            attach_cached(network, facilities, max_access_m=max_access_m), sub
+        )
         if todo.all():
             fac, dist = s, d
             code[s >= 0] = 2
@@ -367,8 +421,14 @@ def assign_catchments(
         served &= (code == 1) | (dist <= radius_m)
         code[(fac >= 0) & ~served] = 4
     method = pd.Categorical.from_codes(code, dtype=_METHOD_DTYPE, validate=False)
-    out = pd.DataFrame({"facility": fac, "distance_m": dist, "method": method, "served": served}, copy=False)
-    if not isinstance(parcels.index, pd.RangeIndex) or parcels.index.start != 0 or parcels.index.step != 1:
+    out = pd.DataFrame(
+        {"facility": fac, "distance_m": dist, "method": method, "served": served}, copy=False
+    )
+    if (
+        not isinstance(parcels.index, pd.RangeIndex)
+        or parcels.index.start != 0
+        or parcels.index.step != 1
+    ):
         out.index = parcels.index
     return out
 
@@ -400,21 +460,34 @@ class InfraResult:
 
     def summary(self) -> dict:
         """JSON-ready: facilities by kind (units named), unserved demand, alerts."""
+
         def items(kind: str) -> list[dict]:
             out = []
             for r in self.facilities(kind).to_dict("records"):
                 u = r["unit"]
                 item = {
-                    "facility_id": r["facility_id"], "name": r["name"], "status": r["status"],
-                    "in_service": bool(r["in_service"]), "capacity": _round(r["capacity"]),
-                    "capacity_unit": u, "demand": _round(r["demand"]), "demand_unit": u,
-                    "utilisation": _round(r["utilisation"], 4), "headroom": _round(r["headroom"]),
-                    "alert": r["alert"], "parcels": int(r["parcels"]), "area_mu": _round(r["area_mu"], 1),
+                    "facility_id": r["facility_id"],
+                    "name": r["name"],
+                    "status": r["status"],
+                    "in_service": bool(r["in_service"]),
+                    "capacity": _round(r["capacity"]),
+                    "capacity_unit": u,
+                    "demand": _round(r["demand"]),
+                    "demand_unit": u,
+                    "utilisation": _round(r["utilisation"], 4),
+                    "headroom": _round(r["headroom"]),
+                    "alert": r["alert"],
+                    "parcels": int(r["parcels"]),
+                    "area_mu": _round(r["area_mu"], 1),
                 }
                 if kind == "substation":
-                    item |= {"voltage_kv": _round(r["voltage_kv"], 0), "level": r["level"],
-                             "transformers": int(r["transformers"]),
-                             "firm_capacity_n1": _round(r["firm_capacity"]), "n1_ok": bool(r["n1_ok"])}
+                    item |= {
+                        "voltage_kv": _round(r["voltage_kv"], 0),
+                        "level": r["level"],
+                        "transformers": int(r["transformers"]),
+                        "firm_capacity_n1": _round(r["firm_capacity"]),
+                        "n1_ok": bool(r["n1_ok"]),
+                    }
                 out.append(item)
             return out
 
@@ -423,8 +496,10 @@ class InfraResult:
             "phase_label": settings.PHASE_LABELS[self.phase],
             "substations": items("substation"),
             "sewage_plants": items("sewage_plant"),
-            "unserved": [{k: (_round(v) if isinstance(v, float) else v) for k, v in r.items()}
-                         for r in self.unserved.to_dict("records")],
+            "unserved": [
+                {k: (_round(v) if isinstance(v, float) else v) for k, v in r.items()}
+                for r in self.unserved.to_dict("records")
+            ],
             "alerts": self.alerts,
         }
 
@@ -453,8 +528,13 @@ def _capacity(layer: gpd.GeoDataFrame, kind: str, phase: str) -> np.ndarray:
     return pd.to_numeric(layer[col], errors="coerce").fillna(0).to_numpy(float)
 
 
-def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | None = None,
-            tolerance_m: float = 5.0) -> InfraResult:
+def analyse(
+    zone: Any,
+    phase: str = "current",
+    *,
+    standards: InfraStandards | None = None,
+    tolerance_m: float = 5.0,
+) -> InfraResult:
     """The infrastructure balance of a zone (a :class:`~geoplan.zone.ZoneData` or a dict of
     layers: parcels, substations, sewage_plants, roads; optional catchments) for one phase."""
     phase = settings.phase_key(phase)
@@ -469,10 +549,18 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
     mva = dem["power_kw"].to_numpy() * std.simultaneity / std.power_factor / 1000.0
     sewage = dem["sewage_m3d"].to_numpy()
     counted = dem["counted"].to_numpy()
-    area_mu = pd.to_numeric(parcels["area_m2"], errors="coerce").fillna(0).to_numpy() / settings.M2_PER_MU
-    out_parcels = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy(), "counted": counted,
-                                "floor_m2": dem["floor_m2"].to_numpy(), "power_mva": mva,
-                                "sewage_m3d": sewage})
+    area_mu = (
+        pd.to_numeric(parcels["area_m2"], errors="coerce").fillna(0).to_numpy() / settings.M2_PER_MU
+    )
+    out_parcels = pd.DataFrame(
+        {
+            "parcel_id": parcels["parcel_id"].to_numpy(),
+            "counted": counted,
+            "floor_m2": dem["floor_m2"].to_numpy(),
+            "power_mva": mva,
+            "sewage_m3d": sewage,
+        }
+    )
     rows, unserved, alerts = [], [], []
     for kind, demand in (("substation", mva), ("sewage_plant", sewage)):
         layer = _layer(layers, LAYER_OF[kind])
@@ -480,8 +568,13 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
         status = layer["status"].astype(str).to_numpy()
         live = (cap > 0) & (status != "removed")
         if kind == "substation":
-            kv = pd.to_numeric(layer.get("voltage_kv", pd.Series(66.0, index=layer.index)),
-                               errors="coerce").fillna(66.0).to_numpy()
+            kv = (
+                pd.to_numeric(
+                    layer.get("voltage_kv", pd.Series(66.0, index=layer.index)), errors="coerce"
+                )
+                .fillna(66.0)
+                .to_numpy()
+            )
             dist_level = kv <= std.distribution_max_kv
         else:
             kv = np.full(len(layer), np.nan)
@@ -490,9 +583,20 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
         polys = None
         if catch is not None and len(catch):
             polys = catch[catch["kind"] == kind]
-        c = assign_catchments(parcels, layer[supply], net, radius_m=std.radius_m[kind],
-                              max_access_m=std.max_access_m, polygons=polys, parcels_att=att)
-        idx = np.where(c["facility"].to_numpy() >= 0, np.flatnonzero(supply)[np.maximum(c["facility"].to_numpy(), 0)], -1)
+        c = assign_catchments(
+            parcels,
+            layer[supply],
+            net,
+            radius_m=std.radius_m[kind],
+            max_access_m=std.max_access_m,
+            polygons=polys,
+            parcels_att=att,
+        )
+        idx = np.where(
+            c["facility"].to_numpy() >= 0,
+            np.flatnonzero(supply)[np.maximum(c["facility"].to_numpy(), 0)],
+            -1,
+        )
         served = c["served"].to_numpy()
         load = counted & served
         n_fac = len(layer)
@@ -513,19 +617,36 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
             up_idx = np.flatnonzero(up)[fs[ok]]
             n_out = int((~ok).sum())
             if n_out:
-                alerts.append({"severity": "info", "kind": kind, "facility_id": None, "name": None,
-                               "alert": "upstream_outside",
-                               "message": (f"{n_out} 座配电级变电所不在本图层任何220kV变电站的供电半径内 "
-                                           "(由区外上级电源供电, 不计入区内220kV负荷)"),
-                               "message_en": (f"{n_out} distribution substations are beyond the radius of every "
-                                              "220 kV station in the layer (fed from outside the zone)")})
-            fac_demand = fac_demand + np.bincount(up_idx, weights=fac_demand[np.flatnonzero(supply)[ok]],
-                                                  minlength=n_fac)
+                alerts.append(
+                    {
+                        "severity": "info",
+                        "kind": kind,
+                        "facility_id": None,
+                        "name": None,
+                        "alert": "upstream_outside",
+                        "message": (
+                            f"{n_out} 座配电级变电所不在本图层任何220kV变电站的供电半径内 "
+                            "(由区外上级电源供电, 不计入区内220kV负荷)"
+                        ),
+                        "message_en": (
+                            f"{n_out} distribution substations are beyond the radius of every "
+                            "220 kV station in the layer (fed from outside the zone)"
+                        ),
+                    }
+                )
+            fac_demand = fac_demand + np.bincount(
+                up_idx, weights=fac_demand[np.flatnonzero(supply)[ok]], minlength=n_fac
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             util = np.where(cap > 0, fac_demand / np.where(cap > 0, cap, 1.0), np.nan)
         if kind == "substation":
-            n_tr = pd.to_numeric(layer.get("transformers", pd.Series(np.nan, index=layer.index)),
-                                 errors="coerce").fillna(std.default_transformers).to_numpy()
+            n_tr = (
+                pd.to_numeric(
+                    layer.get("transformers", pd.Series(np.nan, index=layer.index)), errors="coerce"
+                )
+                .fillna(std.default_transformers)
+                .to_numpy()
+            )
             n_tr = np.maximum(n_tr, 1)
             firm = cap * (n_tr - 1) / n_tr
             n1_ok = ~live | (fac_demand <= firm + 1e-9)
@@ -537,23 +658,46 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
         # fault), then a high load
         alert = np.select(
             [~live, util > 1.0, ~n1_ok, util > std.alert_high],
-            ["not_in_service", "overload", "n1", "high"], default="ok")
-        rows.append(pd.DataFrame({
-            "kind": kind, "facility_id": ids, "name": layer["name"].astype(str).to_numpy(),
-            "status": status, "voltage_kv": kv, "level": level if kind == "substation" else "plant",
-            "in_service": live, "capacity": cap, "demand": fac_demand, "unit": UNIT[kind],
-            "utilisation": util, "headroom": np.where(live, cap - fac_demand, 0.0),
-            "transformers": n_tr, "firm_capacity": firm, "n1_ok": n1_ok, "alert": alert,
-            "parcels": fac_parcels, "area_mu": fac_area,
-        }))
+            ["not_in_service", "overload", "n1", "high"],
+            default="ok",
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "facility_id": ids,
+                    "name": layer["name"].astype(str).to_numpy(),
+                    "status": status,
+                    "voltage_kv": kv,
+                    "level": level if kind == "substation" else "plant",
+                    "in_service": live,
+                    "capacity": cap,
+                    "demand": fac_demand,
+                    "unit": UNIT[kind],
+                    "utilisation": util,
+                    "headroom": np.where(live, cap - fac_demand, 0.0),
+                    "transformers": n_tr,
+                    "firm_capacity": firm,
+                    "n1_ok": n1_ok,
+                    "alert": alert,
+                    "parcels": fac_parcels,
+                    "area_mu": fac_area,
+                }
+            )
+        )
         miss = counted & ~served
-        unserved.append({
-            "kind": kind, "demand": float(demand[miss].sum()), "unit": UNIT[kind],
-            "parcels": int(miss.sum()), "area_mu": float(area_mu[miss].sum()),
-            "beyond_radius": int((miss & (c["method"].to_numpy() == "beyond_radius")).sum()),
-            "no_facility": int((miss & (idx < 0)).sum()),
-            "straight_line": int((counted & (c["method"].to_numpy() == "straight_line")).sum()),
-        })
+        unserved.append(
+            {
+                "kind": kind,
+                "demand": float(demand[miss].sum()),
+                "unit": UNIT[kind],
+                "parcels": int(miss.sum()),
+                "area_mu": float(area_mu[miss].sum()),
+                "beyond_radius": int((miss & (c["method"].to_numpy() == "beyond_radius")).sum()),
+                "no_facility": int((miss & (idx < 0)).sum()),
+                "straight_line": int((counted & (c["method"].to_numpy() == "straight_line")).sum()),
+            }
+        )
         alerts += _alerts(rows[-1], unserved[-1], std, kind)
     balance = pd.concat(rows, ignore_index=True)
     return InfraResult(phase, balance, pd.DataFrame(unserved), out_parcels, alerts, net.report, std)
@@ -562,32 +706,67 @@ def analyse(zone: Any, phase: str = "current", *, standards: InfraStandards | No
 def _alerts(b: pd.DataFrame, uns: dict, std: InfraStandards, kind: str) -> list[dict]:
     """Alerts with a Chinese ``message`` and an English ``message_en``."""
     out = []
-    zh, en = {"substation": ("变电所", "substation"), "sewage_plant": ("污水处理厂", "sewage plant")}[kind]
+    zh, en = {
+        "substation": ("变电所", "substation"),
+        "sewage_plant": ("污水处理厂", "sewage plant"),
+    }[kind]
     for r in b[b["alert"].isin(["overload", "high", "n1"])].to_dict("records"):
         n, u = r["name"], r["unit"]
         if r["alert"] == "overload":
             text = f"{n} 超载: 需求 {r['demand']:,.0f} > 容量 {r['capacity']:,.0f} {u}"
-            text_en = f"{n} overloaded: demand {r['demand']:,.0f} > capacity {r['capacity']:,.0f} {u}"
+            text_en = (
+                f"{n} overloaded: demand {r['demand']:,.0f} > capacity {r['capacity']:,.0f} {u}"
+            )
         elif r["alert"] == "high":
             text = f"{n} 负载率 {r['utilisation']:.1%} (> {std.alert_high:.0%})"
             text_en = f"{n} utilisation {r['utilisation']:.1%} (> {std.alert_high:.0%})"
         else:
             text = f"{n} 不满足N-1: 需求 {r['demand']:,.1f} > 单台主变退出后容量 {r['firm_capacity']:,.1f} {u}"
-            text_en = (f"{n} fails N-1: demand {r['demand']:,.1f} > capacity with one transformer out "
-                       f"{r['firm_capacity']:,.1f} {u}")
-        out.append({"severity": "error" if r["alert"] == "overload" else "warning", "kind": kind,
-                    "facility_id": r["facility_id"], "name": n, "alert": r["alert"], "message": text,
-                    "message_en": text_en})
+            text_en = (
+                f"{n} fails N-1: demand {r['demand']:,.1f} > capacity with one transformer out "
+                f"{r['firm_capacity']:,.1f} {u}"
+            )
+        out.append(
+            {
+                "severity": "error" if r["alert"] == "overload" else "warning",
+                "kind": kind,
+                "facility_id": r["facility_id"],
+                "name": n,
+                "alert": r["alert"],
+                "message": text,
+                "message_en": text_en,
+            }
+        )
     if uns["parcels"]:
-        out.append({"severity": "warning", "kind": kind, "facility_id": None, "name": None, "alert": "unserved",
-                    "message": (f"{uns['parcels']} 个地块 ({uns['area_mu']:,.0f} 亩, {uns['demand']:,.0f} "
-                                f"{uns['unit']}) 不在任何在运{zh}的服务半径内"),
-                    "message_en": (f"{uns['parcels']} parcels ({uns['area_mu']:,.0f} mu, {uns['demand']:,.0f} "
-                                   f"{uns['unit']}) are beyond the supply radius of every {en} in service")})
+        out.append(
+            {
+                "severity": "warning",
+                "kind": kind,
+                "facility_id": None,
+                "name": None,
+                "alert": "unserved",
+                "message": (
+                    f"{uns['parcels']} 个地块 ({uns['area_mu']:,.0f} 亩, {uns['demand']:,.0f} "
+                    f"{uns['unit']}) 不在任何在运{zh}的服务半径内"
+                ),
+                "message_en": (
+                    f"{uns['parcels']} parcels ({uns['area_mu']:,.0f} mu, {uns['demand']:,.0f} "
+                    f"{uns['unit']}) are beyond the supply radius of every {en} in service"
+                ),
+            }
+        )
     if uns["straight_line"]:
-        out.append({"severity": "info", "kind": kind, "facility_id": None, "name": None, "alert": "straight_line",
-                    "message": f"{uns['straight_line']} 个地块无道路可达, 按直线距离分配{zh}",
-                    "message_en": f"{uns['straight_line']} parcels have no road access: {en} assigned by straight line"})
+        out.append(
+            {
+                "severity": "info",
+                "kind": kind,
+                "facility_id": None,
+                "name": None,
+                "alert": "straight_line",
+                "message": f"{uns['straight_line']} 个地块无道路可达, 按直线距离分配{zh}",
+                "message_en": f"{uns['straight_line']} parcels have no road access: {en} assigned by straight line",
+            }
+        )
     return out
 
 
@@ -610,18 +789,29 @@ def frame_completion(roads: gpd.GeoDataFrame) -> tuple[pd.DataFrame, float]:
     fr["built_km"] = fr["km"].where(fr["status"] == "built", 0.0)
     fr["under_construction_km"] = fr["km"].where(fr["status"] == "under_construction", 0.0)
     fr["order"] = fr["frame"].map({"六纵": 0, "五横": 1})
-    t = (fr.sort_values(["order", "road_id"])
-         .groupby("name", sort=False)
-         .agg(frame=("frame", "first"), built_km=("built_km", "sum"),
-              under_construction_km=("under_construction_km", "sum"), planned_km=("km", "sum"))
-         .reset_index())
+    t = (
+        fr.sort_values(["order", "road_id"])
+        .groupby("name", sort=False)
+        .agg(
+            frame=("frame", "first"),
+            built_km=("built_km", "sum"),
+            under_construction_km=("under_construction_km", "sum"),
+            planned_km=("km", "sum"),
+        )
+        .reset_index()
+    )
     t["completion"] = t["built_km"] / t["planned_km"]
     total = float(t["built_km"].sum() / t["planned_km"].sum())
     return t[cols], total
 
 
-def accessibility(zone: Any, phase: str = "current", *, standards: InfraStandards | None = None,
-                  tolerance_m: float = 5.0) -> pd.DataFrame:
+def accessibility(
+    zone: Any,
+    phase: str = "current",
+    *,
+    standards: InfraStandards | None = None,
+    tolerance_m: float = 5.0,
+) -> pd.DataFrame:
     """Per parcel: network distance (m) to the nearest arterial road (主干路 or expressway), metro
     station in service and the 旅顺南路 corridor, on the phase's network (inf: not reachable)."""
     phase = settings.phase_key(phase)
@@ -662,7 +852,19 @@ def access_summary(acc: pd.DataFrame, parcels: pd.DataFrame | None = None) -> di
 
 
 __all__ = [
-    "KINDS", "PHASE_STATUS", "ROAD_STATUS", "InfraResult", "InfraStandards", "access_summary",
-    "accessibility", "analyse", "assign_catchments", "frame_completion", "load_standards",
-    "lookup_codes", "network_for_phase", "parcel_demand", "phase_roads",
+    "KINDS",
+    "PHASE_STATUS",
+    "ROAD_STATUS",
+    "InfraResult",
+    "InfraStandards",
+    "access_summary",
+    "accessibility",
+    "analyse",
+    "assign_catchments",
+    "frame_completion",
+    "load_standards",
+    "lookup_codes",
+    "network_for_phase",
+    "parcel_demand",
+    "phase_roads",
 ]

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.errors import GeoplanError
 from geoplan.analysis.land_yield.schemes import CLASS_LABELS, INDICATORS, Scheme, load_scheme
+from geoplan.errors import GeoplanError
 from geoplan.settings import M2_PER_MU
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,25 @@ MU_PER_HA = 15.0
 CLASS_ORDER = ("A", "B", "C", "D")
 ALL_CLASSES = ("A", "B", "C", "D", "T")
 INDUSTRIAL_PREFIX = "1001"
-SUM_FIELDS = ("tax", "revenue", "value_added", "energy_tce", "employees", "fixed_investment", "rd_spend")
+SUM_FIELDS = (
+    "tax",
+    "revenue",
+    "value_added",
+    "energy_tce",
+    "employees",
+    "fixed_investment",
+    "rd_spend",
+)
 _FIRM_OPTIONAL = {
-    "emissions_t": np.nan, "electricity_mwh": np.nan, "rd_spend": np.nan, "fixed_investment": np.nan,
-    "tenure": "own", "rented_floor_m2": np.nan, "founded": np.nan, "high_tech": False, "sector": "",
+    "emissions_t": np.nan,
+    "electricity_mwh": np.nan,
+    "rd_spend": np.nan,
+    "fixed_investment": np.nan,
+    "tenure": "own",
+    "rented_floor_m2": np.nan,
+    "founded": np.nan,
+    "high_tech": False,
+    "sector": "",
 }
 
 
@@ -105,8 +120,22 @@ class Evaluation:
         fields) without copies of the input figures — what the bench writes; join to the firm
         table by ``firm_id`` for names and figures."""
         ind = self.scheme_obj.indicator_ids if self.scheme_obj else []
-        cols = ["firm_id", "parcel_id", "group", "unit", "land_mu", "land_rule", *ind,
-                "score", "class", "class_source", "t_reason", "substituted", "rank", "unit_n"]
+        cols = [
+            "firm_id",
+            "parcel_id",
+            "group",
+            "unit",
+            "land_mu",
+            "land_rule",
+            *ind,
+            "score",
+            "class",
+            "class_source",
+            "t_reason",
+            "substituted",
+            "rank",
+            "unit_n",
+        ]
         return self.firms[[c for c in dict.fromkeys(cols) if c in self.firms.columns]]
 
     def to_payload(self) -> dict:
@@ -115,16 +144,38 @@ class Evaluation:
         import json
 
         aggs = {k: v.drop(columns="geometry", errors="ignore") for k, v in self.aggregates.items()}
-        return {"summary": json.loads(json.dumps(summary(self), default=str)), "scheme": self.scheme,
-                "year": self.year, "tenant_rule": self.tenant_rule, "firms": self.firm_results(),
-                "parcels": self.parcel_results(), "aggregates": aggs, "low_efficiency": self.low_efficiency,
-                "compliance": self.compliance, "unscored": self.unscored}
+        return {
+            "summary": json.loads(json.dumps(summary(self), default=str)),
+            "scheme": self.scheme,
+            "year": self.year,
+            "tenant_rule": self.tenant_rule,
+            "firms": self.firm_results(),
+            "parcels": self.parcel_results(),
+            "aggregates": aggs,
+            "low_efficiency": self.low_efficiency,
+            "compliance": self.compliance,
+            "unscored": self.unscored,
+        }
 
     def parcel_results(self) -> gpd.GeoDataFrame:
         """The computed parcel columns with geometry (sums, 亩均 indicators, class, main user),
         without copies of the input attributes; join to the parcels by ``parcel_id`` for those."""
-        cols = ["parcel_id", "plate", "n_firms", "n_tenants", "tax", "revenue", "value_added",
-                "tax_per_mu", "revenue_per_mu", "va_per_mu", "investment_per_mu", "class", "industry", "main_firm"]
+        cols = [
+            "parcel_id",
+            "plate",
+            "n_firms",
+            "n_tenants",
+            "tax",
+            "revenue",
+            "value_added",
+            "tax_per_mu",
+            "revenue_per_mu",
+            "va_per_mu",
+            "investment_per_mu",
+            "class",
+            "industry",
+            "main_firm",
+        ]
         keep = [c for c in cols if c in self.parcels.columns]
         if isinstance(self.parcels, gpd.GeoDataFrame):
             keep.append(self.parcels.geometry.name)
@@ -164,7 +215,9 @@ def inner_points(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def assign_plates(parcels: gpd.GeoDataFrame, plates: gpd.GeoDataFrame, *, name_field: str = "name") -> np.ndarray:
+def assign_plates(
+    parcels: gpd.GeoDataFrame, plates: gpd.GeoDataFrame, *, name_field: str = "name"
+) -> np.ndarray:
     """Plate name for each parcel: the plate containing a point inside the parcel (:func:`inner_points`).
 
     Vectorised (prepared point-in-polygon per plate, or one STRtree query when there are many
@@ -199,15 +252,32 @@ def plate_codes(parcels: gpd.GeoDataFrame, plates: gpd.GeoDataFrame) -> np.ndarr
             out[todo[hit]] = k
             todo, xs, ys = todo[~hit], xs[~hit], ys[~hit]
     else:
-        src, dst = shapely.STRtree(pgeoms).query(shapely.points(px[todo], py[todo]), predicate="within")
+        src, dst = shapely.STRtree(pgeoms).query(
+            shapely.points(px[todo], py[todo]), predicate="within"
+        )
         first = np.unique(src, return_index=True)
         out[todo[first[0]]] = dst[first[1]]
     return out
 
 
 def _prepare_firms(firms: pd.DataFrame) -> pd.DataFrame:
-    _need(firms, ("firm_id", "parcel_id", "scale", "tax", "revenue", "value_added", "energy_tce", "employees"), "firms")
-    f = pd.DataFrame(firms).reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
+    _need(
+        firms,
+        (
+            "firm_id",
+            "parcel_id",
+            "scale",
+            "tax",
+            "revenue",
+            "value_added",
+            "energy_tce",
+            "employees",
+        ),
+        "firms",
+    )
+    f = pd.DataFrame(firms).reset_index(
+        drop=True
+    )  # copy-on-write: the caller's frame is never changed
     for col, default in _FIRM_OPTIONAL.items():
         if col not in f.columns:
             f[col] = default
@@ -230,17 +300,25 @@ def _index_of(values: pd.Series, keys: pd.Series) -> np.ndarray:
         return pd.Index(keys.astype(str)).get_indexer(values.astype(str))
 
 
-def _take_str(series: pd.Series, rows: np.ndarray, missing: str | None = None, *, low_cardinality: bool = True) -> pd.Series:
+def _take_str(
+    series: pd.Series, rows: np.ndarray, missing: str | None = None, *, low_cardinality: bool = True
+) -> pd.Series:
     """``series`` values at positional *rows* (−1 → *missing*), as a string Series, via Arrow."""
     import pyarrow as pa
 
     codes, uniq = pd.factorize(series.astype(str)) if low_cardinality else (None, None)
-    if codes is not None and len(uniq) < 4096:  # take from the small dictionary, not the full column
+    if (
+        codes is not None and len(uniq) < 4096
+    ):  # take from the small dictionary, not the full column
         arr = pa.array([str(u) for u in uniq], type=pa.large_string())
         sub = np.where(rows >= 0, codes[np.maximum(rows, 0)], -1)
         idx = pa.array(sub, mask=sub < 0, type=pa.int64())
     else:
-        arr = pa.array(series.astype(str).array) if len(series) else pa.array([], type=pa.large_string())
+        arr = (
+            pa.array(series.astype(str).array)
+            if len(series)
+            else pa.array([], type=pa.large_string())
+        )
         idx = pa.array(rows, mask=rows < 0, type=pa.int64())
     out = arr.take(idx)
     if missing is not None:
@@ -281,7 +359,9 @@ UNSCORED_REASONS = (
 )
 
 
-def land_shares(firms: pd.DataFrame, parcels: pd.DataFrame, *, tenant_rule: str = "share") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def land_shares(
+    firms: pd.DataFrame, parcels: pd.DataFrame, *, tenant_rule: str = "share"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Land (亩) each firm is evaluated on.
 
     Returns ``(pidx, land_mu, rule, reason)``: the parcel row of each firm (−1 if unknown), its
@@ -344,13 +424,18 @@ def land_shares(firms: pd.DataFrame, parcels: pd.DataFrame, *, tenant_rule: str 
     return pidx, land, rule, reason
 
 
-def _labels(codes: np.ndarray, labels: tuple[str, ...] | list[str], missing: str | None = "") -> pd.Series:
+def _labels(
+    codes: np.ndarray, labels: tuple[str, ...] | list[str], missing: str | None = ""
+) -> pd.Series:
     """A string Series from integer codes into *labels* (−1 → *missing*), built in Arrow."""
     import pyarrow as pa
 
     cats = [*labels, missing]
     c = np.where(codes < 0, len(labels), codes).astype(np.int64)
-    return pd.Series(pa.array(cats, type=pa.large_string()).take(pa.array(c)), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.Series(
+        pa.array(cats, type=pa.large_string()).take(pa.array(c)),
+        dtype=pd.StringDtype("pyarrow", na_value=np.nan),
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -359,12 +444,27 @@ def _labels(codes: np.ndarray, labels: tuple[str, ...] | list[str], missing: str
 
 
 #: The indicators every evaluation reports (issue item 1); others only when a scheme uses them.
-CORE_INDICATORS = ("tax_per_mu", "revenue_per_mu", "va_per_mu", "va_per_energy", "va_per_emission", "rd_ratio",
-                   "labour_productivity", "investment_per_mu", "far", "coverage")
+CORE_INDICATORS = (
+    "tax_per_mu",
+    "revenue_per_mu",
+    "va_per_mu",
+    "va_per_energy",
+    "va_per_emission",
+    "rd_ratio",
+    "labour_productivity",
+    "investment_per_mu",
+    "far",
+    "coverage",
+)
 
 
-def compute_indicators(firms: pd.DataFrame, land_mu: np.ndarray, p_far: np.ndarray, p_cov: np.ndarray,
-                       ids: list[str] | tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+def compute_indicators(
+    firms: pd.DataFrame,
+    land_mu: np.ndarray,
+    p_far: np.ndarray,
+    p_cov: np.ndarray,
+    ids: list[str] | tuple[str, ...] | None = None,
+) -> dict[str, np.ndarray]:
     """Indicators per firm (NaN where the denominator is 0 or missing): *ids*, by default every
     indicator of :data:`INDICATORS`."""
     cols: dict[str, np.ndarray] = {"land_mu": land_mu, "far": p_far, "coverage": p_cov}
@@ -388,7 +488,9 @@ def compute_indicators(firms: pd.DataFrame, land_mu: np.ndarray, p_far: np.ndarr
     return out
 
 
-def _score_group(values: dict[str, np.ndarray], members: np.ndarray, scheme: Scheme, gname: str) -> dict[str, Any]:
+def _score_group(
+    values: dict[str, np.ndarray], members: np.ndarray, scheme: Scheme, gname: str
+) -> dict[str, Any]:
     """Score the firms in *members* (bool mask) with the group's indicator set.
 
     Returns arrays over the members: contributions (n × k), normalized (n × k), substituted
@@ -408,13 +510,24 @@ def _score_group(values: dict[str, np.ndarray], members: np.ndarray, scheme: Sch
         if spec.direction == "cost":
             valid &= x > 0
         xv = x[valid]
-        info: dict[str, Any] = {"id": spec.id, "weight": spec.weight, "direction": spec.direction, "cap": spec.cap}
+        info: dict[str, Any] = {
+            "id": spec.id,
+            "weight": spec.weight,
+            "direction": spec.direction,
+            "cap": spec.cap,
+        }
         if scheme.method == "ratio":
             if spec.benchmark is not None:
                 b = spec.benchmark
                 info["benchmark_rule"] = "fixed"
             else:
-                stat = float(np.median(xv)) if spec.derive_stat == "median" else float(np.mean(xv)) if len(xv) else np.nan
+                stat = (
+                    float(np.median(xv))
+                    if spec.derive_stat == "median"
+                    else float(np.mean(xv))
+                    if len(xv)
+                    else np.nan
+                )
                 b = spec.derive_k * stat
                 info["benchmark_rule"] = f"{spec.derive_k:g} × {spec.derive_stat}"
             if not (np.isfinite(b) and b > 0):
@@ -436,7 +549,12 @@ def _score_group(values: dict[str, np.ndarray], members: np.ndarray, scheme: Sch
                     lo, hi = float(xv.min()), float(xv.max())
             else:
                 lo = hi = np.nan
-            info.update(min=lo, max=hi, benchmark=hi if spec.direction == "benefit" else lo, benchmark_rule="min-max")
+            info.update(
+                min=lo,
+                max=hi,
+                benchmark=hi if spec.direction == "benefit" else lo,
+                benchmark_rule="min-max",
+            )
             xc = np.clip(x, lo, hi)
             if hi > lo:
                 t = (xc - lo) / (hi - lo)
@@ -463,11 +581,20 @@ def _score_group(values: dict[str, np.ndarray], members: np.ndarray, scheme: Sch
     score = np.zeros(m)
     for j in range(k):  # left-to-right sum: explain() reproduces it exactly
         score = score + contrib[:, j]
-    return {"idx": idx, "contrib": contrib, "norm": norm, "subst": subst, "score": score,
-            "indicators": [s.id for s in g.indicators], "bench": bench_info}
+    return {
+        "idx": idx,
+        "contrib": contrib,
+        "norm": norm,
+        "subst": subst,
+        "score": score,
+        "indicators": [s.id for s in g.indicators],
+        "bench": bench_info,
+    }
 
 
-def assign_classes(score: np.ndarray, unit: np.ndarray, group: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def assign_classes(
+    score: np.ndarray, unit: np.ndarray, group: np.ndarray, scheme: Scheme
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class per scored firm as codes 0–3 (A–D): rank percentiles within (unit, group) or score
     thresholds.
 
@@ -551,12 +678,20 @@ def evaluate(
     year = int(year if year is not None else firms.attrs.get("year", DEFAULT_YEAR))
     _need(parcels, ("parcel_id", "area_mu", "far", "coverage", "land_use"), "parcels")
     f = _prepare_firms(firms)
-    p = parcels.reset_index(drop=True) if isinstance(parcels, gpd.GeoDataFrame) else gpd.GeoDataFrame(parcels.reset_index(drop=True))
+    p = (
+        parcels.reset_index(drop=True)
+        if isinstance(parcels, gpd.GeoDataFrame)
+        else gpd.GeoDataFrame(parcels.reset_index(drop=True))
+    )
     if "plate" not in p.columns:
         p["plate"] = None
     if plates is not None and p["plate"].isna().any():
         joined = _labels(plate_codes(p, plates), [str(x) for x in plates["name"]], None)
-        p["plate"] = joined if p["plate"].isna().all() else p["plate"].astype(object).where(p["plate"].notna(), joined.astype(object))
+        p["plate"] = (
+            joined
+            if p["plate"].isna().all()
+            else p["plate"].astype(object).where(p["plate"].notna(), joined.astype(object))
+        )
     if "status" not in p.columns:
         p["status"] = "built"
 
@@ -588,8 +723,10 @@ def evaluate(
 
     founded = _num(f["founded"])
     if ex.founded_within_years is not None:
-        t_add(np.isfinite(founded) & (year - founded < ex.founded_within_years),
-              f"成立不满{ex.founded_within_years}年 / founded < {ex.founded_within_years} years before {year}")
+        t_add(
+            np.isfinite(founded) & (year - founded < ex.founded_within_years),
+            f"成立不满{ex.founded_within_years}年 / founded < {ex.founded_within_years} years before {year}",
+        )
     if ex.sectors:
         t_add(f["sector"].isin(list(ex.sectors)).to_numpy(dtype=bool), "公用事业(水电气) / utility")
     if ex.land_uses:
@@ -600,8 +737,12 @@ def evaluate(
     t_add(~in_scheme, "方案不评价该规模组 / the scheme has no indicators for this scale")
     for gname, g in sch.groups.items():
         if g.min_land_mu:
-            t_add((scale_codes == group_code[gname]) & (np.nan_to_num(land, nan=0.0) < g.min_land_mu) & ~unscored,
-                  f"{gname}用地不足{g.min_land_mu:g}亩 / below {g.min_land_mu:g} 亩")
+            t_add(
+                (scale_codes == group_code[gname])
+                & (np.nan_to_num(land, nan=0.0) < g.min_land_mu)
+                & ~unscored,
+                f"{gname}用地不足{g.min_land_mu:g}亩 / below {g.min_land_mu:g} 亩",
+            )
     holder_mode_tenant = (rule == 2) & ~unscored  # tenants in holder mode follow the holder (below)
     t_code[holder_mode_tenant | unscored] = 0
     is_t = t_code > 0
@@ -681,20 +822,24 @@ def evaluate(
         cols[col] = _num(f[col])
     for iid in ind_ids:
         cols[iid] = values[iid]
-    cols.update({
-        "group": _labels(np.where(scored, scale_codes, -1), scale_names),
-        "unit": _labels(np.where(scored, unit_code, -1), unit_labels),
-        "score": score,
-        "class": _labels(cls.astype(np.int64), ALL_CLASSES),
-        "class_source": _labels(source.astype(np.int64) - 1, ("score", "exclusion", "holder")),
-        "t_reason": _labels(t_code.astype(np.int64) - 1, t_labels[1:]),
-        "substituted": _labels(subst_code, subst_labels),
-        "rank": rank,
-        "unit_n": unit_n,
-    })
+    cols.update(
+        {
+            "group": _labels(np.where(scored, scale_codes, -1), scale_names),
+            "unit": _labels(np.where(scored, unit_code, -1), unit_labels),
+            "score": score,
+            "class": _labels(cls.astype(np.int64), ALL_CLASSES),
+            "class_source": _labels(source.astype(np.int64) - 1, ("score", "exclusion", "holder")),
+            "t_reason": _labels(t_code.astype(np.int64) - 1, t_labels[1:]),
+            "substituted": _labels(subst_code, subst_labels),
+            "rank": rank,
+            "unit_n": unit_n,
+        }
+    )
     out = pd.DataFrame(cols, copy=False)
     u_idx = np.flatnonzero(unscored)
-    unscored_df = out.iloc[u_idx][["firm_id", "name", "parcel_id", "tenure", "scale"]].reset_index(drop=True)
+    unscored_df = out.iloc[u_idx][["firm_id", "name", "parcel_id", "tenure", "scale"]].reset_index(
+        drop=True
+    )
     unscored_df["reason"] = np.asarray(UNSCORED_REASONS, dtype=object)[reason[u_idx]]
     parts["row_of"] = pd.Index(out["firm_id"])
     parts["scored_mask"] = scored
@@ -703,14 +848,34 @@ def evaluate(
     tick("firm_table")
     parcels_out = parcel_indicators(p, out, pidx)
     tick("parcel_indicators")
-    comp = gcompliance.check(parcels_out, edition=compliance_edition) if with_extras else pd.DataFrame()
-    low = glow.find_low_efficiency(parcels_out, sch.low_efficiency, year=year, compliance_table=comp) if with_extras else gpd.GeoDataFrame(geometry=[], crs=p.crs)
+    comp = (
+        gcompliance.check(parcels_out, edition=compliance_edition)
+        if with_extras
+        else pd.DataFrame()
+    )
+    low = (
+        glow.find_low_efficiency(parcels_out, sch.low_efficiency, year=year, compliance_table=comp)
+        if with_extras
+        else gpd.GeoDataFrame(geometry=[], crs=p.crs)
+    )
     tick("compliance+low_efficiency")
     aggs = aggregate(out, parcels_out, structure=structure, clusters=clusters)
     tick("aggregates")
-    logger.debug("evaluate stages (s): %s", ", ".join(f"{b[0]} {b[1] - a[1]:.3f}" for a, b in itertools.pairwise(ticks)))
-    logger.info("evaluated %d firms (%d scored, %d T, %d unscored) with %s", n, scored.sum(), is_t.sum(), unscored.sum(), sch.name)
-    return Evaluation(out, parcels_out, aggs, low, comp, unscored_df, sch.name, sch, year, tenant_rule, parts)
+    logger.debug(
+        "evaluate stages (s): %s",
+        ", ".join(f"{b[0]} {b[1] - a[1]:.3f}" for a, b in itertools.pairwise(ticks)),
+    )
+    logger.info(
+        "evaluated %d firms (%d scored, %d T, %d unscored) with %s",
+        n,
+        scored.sum(),
+        is_t.sum(),
+        unscored.sum(),
+        sch.name,
+    )
+    return Evaluation(
+        out, parcels_out, aggs, low, comp, unscored_df, sch.name, sch, year, tenant_rule, parts
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -718,7 +883,9 @@ def evaluate(
 # ------------------------------------------------------------------------------------------
 
 
-def _main_user(pidx: np.ndarray, land: np.ndarray, firm_id: pd.Series, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _main_user(
+    pidx: np.ndarray, land: np.ndarray, firm_id: pd.Series, eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per parcel, the eligible firm using the most land; ties broken by a hash of ``firm_id``
     (deterministic and independent of row order). Returns ``(parcel_rows, firm_rows)``."""
     key = np.nan_to_num(land, nan=-1.0)
@@ -739,7 +906,9 @@ def _main_user(pidx: np.ndarray, land: np.ndarray, firm_id: pd.Series, eligible:
     first_c = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
     main = order[cand[first_c]]
     tied = np.flatnonzero(n_max > 1)
-    if len(tied):  # co-owners with the same land: the smallest firm_id hash wins, whatever the row order
+    if len(
+        tied
+    ):  # co-owners with the same land: the smallest firm_id hash wins, whatever the row order
         tc = cand[np.isin(grp, tied)]
         h = pd.util.hash_array(firm_id.to_numpy(dtype=object)[order[tc]])
         g = grp[np.isin(grp, tied)]
@@ -749,7 +918,9 @@ def _main_user(pidx: np.ndarray, land: np.ndarray, firm_id: pd.Series, eligible:
     return first_p, main
 
 
-def parcel_indicators(parcels: gpd.GeoDataFrame, firms_eval: pd.DataFrame, pidx: np.ndarray) -> gpd.GeoDataFrame:
+def parcel_indicators(
+    parcels: gpd.GeoDataFrame, firms_eval: pd.DataFrame, pidx: np.ndarray
+) -> gpd.GeoDataFrame:
     """Sum firm figures per parcel; parcel 亩均 indicators on the parcel's own land; the class
     and industry of the parcel's largest land user (``main_firm``)."""
     n_p = len(parcels)
@@ -758,15 +929,27 @@ def parcel_indicators(parcels: gpd.GeoDataFrame, firms_eval: pd.DataFrame, pidx:
     new: dict[str, np.ndarray] = {}
     for col in SUM_FIELDS:
         v = np.nan_to_num(firms_eval[col].to_numpy(dtype="float64")[ok])
-        new["firm_fixed_investment" if col == "fixed_investment" else col] = np.bincount(sp, weights=v, minlength=n_p)
+        new["firm_fixed_investment" if col == "fixed_investment" else col] = np.bincount(
+            sp, weights=v, minlength=n_p
+        )
     new["n_firms"] = np.bincount(sp, minlength=n_p)
     is_rent = (firms_eval["tenure"] == "rent").to_numpy(dtype=bool)[ok]
-    new["n_tenants"] = np.bincount(sp, weights=is_rent.astype(float), minlength=n_p).astype(np.int64)
-    rented = np.nan_to_num(firms_eval["rented_floor_m2"].to_numpy(dtype="float64")[ok]) if "rented_floor_m2" in firms_eval.columns else np.zeros(ok.sum())
+    new["n_tenants"] = np.bincount(sp, weights=is_rent.astype(float), minlength=n_p).astype(
+        np.int64
+    )
+    rented = (
+        np.nan_to_num(firms_eval["rented_floor_m2"].to_numpy(dtype="float64")[ok])
+        if "rented_floor_m2" in firms_eval.columns
+        else np.zeros(ok.sum())
+    )
     new["tenant_floor_m2"] = np.bincount(sp, weights=rented * is_rent, minlength=n_p)
     area = _num(parcels["area_mu"])
     has = new["n_firms"] > 0
-    for iid, num in (("tax_per_mu", "tax"), ("revenue_per_mu", "revenue"), ("va_per_mu", "value_added")):
+    for iid, num in (
+        ("tax_per_mu", "tax"),
+        ("revenue_per_mu", "revenue"),
+        ("va_per_mu", "value_added"),
+    ):
         new[iid] = np.where(has, _div(new[num], area), np.nan)
     inv = _num(parcels["investment"]) if "investment" in parcels.columns else np.full(n_p, np.nan)
     inv = np.where(np.isfinite(inv), inv, np.where(has, new["firm_fixed_investment"], np.nan))
@@ -774,12 +957,23 @@ def parcel_indicators(parcels: gpd.GeoDataFrame, firms_eval: pd.DataFrame, pidx:
     new["va_per_energy"] = np.where(has, _div(new["value_added"], new["energy_tce"]), np.nan)
     new["energy_per_va"] = np.where(has, _div(new["energy_tce"], new["value_added"]), np.nan)
     # largest land user per parcel → its class and industry
-    first_p, main = _main_user(pidx, firms_eval["land_mu"].to_numpy(dtype="float64"), firms_eval["firm_id"], np.ones(len(pidx), bool))
+    first_p, main = _main_user(
+        pidx,
+        firms_eval["land_mu"].to_numpy(dtype="float64"),
+        firms_eval["firm_id"],
+        np.ones(len(pidx), bool),
+    )
     rows = np.full(n_p, -1, dtype=np.int64)
     rows[first_p] = main
-    for col, src, missing in (("class", "class", ""), ("industry", "industry", None), ("main_sector", "sector", None),
-                              ("main_firm", "firm_id", None)):
-        new[col] = _take_str(firms_eval[src], rows, missing, low_cardinality=col != "main_firm").array
+    for col, src, missing in (
+        ("class", "class", ""),
+        ("industry", "industry", None),
+        ("main_sector", "sector", None),
+        ("main_firm", "firm_id", None),
+    ):
+        new[col] = _take_str(
+            firms_eval[src], rows, missing, low_cardinality=col != "main_firm"
+        ).array
     frame = pd.DataFrame(new, index=parcels.index, copy=False)
     keep = parcels.drop(columns=[c for c in frame.columns if c in parcels.columns])
     out = pd.concat([keep, frame], axis=1)
@@ -795,12 +989,17 @@ def _class_counts(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     m = (codes >= 0) & (ccode >= 0)
     k = len(ALL_CLASSES)
     mat = np.bincount(codes[m] * k + ccode[m], minlength=len(uniq) * k).reshape(len(uniq), k)
-    return pd.DataFrame(mat, index=pd.Index(uniq, name=key), columns=[f"n_{c}" for c in ALL_CLASSES])
+    return pd.DataFrame(
+        mat, index=pd.Index(uniq, name=key), columns=[f"n_{c}" for c in ALL_CLASSES]
+    )
 
 
 def _sums(parcels: pd.DataFrame, key: pd.Series | np.ndarray, name: str) -> pd.DataFrame:
     """Sum parcel land and firm figures by *key* (factorize + bincount), with 亩均 ratios."""
-    codes, uniq = pd.factorize(pd.Series(np.asarray(key, dtype=object)) if not isinstance(key, pd.Series) else key, sort=True)
+    codes, uniq = pd.factorize(
+        pd.Series(np.asarray(key, dtype=object)) if not isinstance(key, pd.Series) else key,
+        sort=True,
+    )
     k = len(uniq)
     m = codes >= 0
     c = codes[m]
@@ -809,10 +1008,14 @@ def _sums(parcels: pd.DataFrame, key: pd.Series | np.ndarray, name: str) -> pd.D
     cols = {"area_mu": area, "occupied_mu": np.where(has, area, 0.0)}
     for col in ("tax", "revenue", "value_added", "employees"):
         cols[col] = np.nan_to_num(parcels[col].to_numpy(dtype="float64")[m])
-    g = pd.DataFrame({col: np.bincount(c, weights=v, minlength=k) for col, v in cols.items()},
-                     index=pd.Index([str(u) for u in uniq], name=name))
+    g = pd.DataFrame(
+        {col: np.bincount(c, weights=v, minlength=k) for col, v in cols.items()},
+        index=pd.Index([str(u) for u in uniq], name=name),
+    )
     g["n_parcels"] = np.bincount(c, minlength=k)
-    g["n_firms"] = np.bincount(c, weights=parcels["n_firms"].to_numpy()[m].astype(float), minlength=k).astype(np.int64)
+    g["n_firms"] = np.bincount(
+        c, weights=parcels["n_firms"].to_numpy()[m].astype(float), minlength=k
+    ).astype(np.int64)
     occ = g["occupied_mu"].where(g["occupied_mu"] > 0)
     g["tax_per_mu"] = g["tax"] / occ
     g["va_per_mu"] = g["value_added"] / occ
@@ -820,7 +1023,9 @@ def _sums(parcels: pd.DataFrame, key: pd.Series | np.ndarray, name: str) -> pd.D
     return g
 
 
-def _spatial_pairs(parcels: gpd.GeoDataFrame, polys: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _spatial_pairs(
+    parcels: gpd.GeoDataFrame, polys: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     from geoplan.data.crs import check_same_crs
 
     keep = polys.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
@@ -833,8 +1038,13 @@ def _spatial_pairs(parcels: gpd.GeoDataFrame, polys: gpd.GeoDataFrame) -> tuple[
     return src, np.flatnonzero(keep)[dst]
 
 
-def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, structure: gpd.GeoDataFrame | None = None,
-              clusters: gpd.GeoDataFrame | None = None) -> dict[str, pd.DataFrame]:
+def aggregate(
+    firms_eval: pd.DataFrame,
+    parcels_eval: gpd.GeoDataFrame,
+    *,
+    structure: gpd.GeoDataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """Aggregates by plate, 十四五 structure element, cluster, industry and for the zone.
 
     亩均 figures divide summed firm figures by the land of the parcels those firms occupy.
@@ -845,9 +1055,16 @@ def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, struc
     plate_key = pe["plate"].fillna("(无板块)").astype(str)
     g = _sums(pe, plate_key, "plate")
     fplate = firms_eval.assign(plate=firms_eval["plate"].fillna("(无板块)"))
-    out["plate"] = g.join(_class_counts(fplate, "plate"), how="left").fillna({f"n_{k}": 0 for k in ALL_CLASSES}).reset_index()
+    out["plate"] = (
+        g.join(_class_counts(fplate, "plate"), how="left")
+        .fillna({f"n_{k}": 0 for k in ALL_CLASSES})
+        .reset_index()
+    )
 
-    for layer_name, layer, id_col in (("structure", structure, "element_id"), ("cluster", clusters, "cluster_id")):
+    for layer_name, layer, id_col in (
+        ("structure", structure, "element_id"),
+        ("cluster", clusters, "cluster_id"),
+    ):
         if layer is None or len(layer) == 0:
             out[layer_name] = pd.DataFrame()
             continue
@@ -860,7 +1077,9 @@ def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, struc
         gg = _sums(sub, key, id_col)
         pid_key = pd.DataFrame({"parcel_id": sub["parcel_id"].to_numpy(), id_col: key})
         fk = firms_eval[["parcel_id", "class"]].merge(pid_key, on="parcel_id")
-        gg = gg.join(_class_counts(fk, id_col), how="left").fillna({f"n_{k}": 0 for k in ALL_CLASSES})
+        gg = gg.join(_class_counts(fk, id_col), how="left").fillna(
+            {f"n_{k}": 0 for k in ALL_CLASSES}
+        )
         names = layer.set_index(layer[id_col].astype(str))["name"]
         gg.insert(0, "name", names.reindex(gg.index).to_numpy())
         out[layer_name] = gg.reset_index()
@@ -868,27 +1087,47 @@ def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, struc
     fi = firms_eval
     icode, inames = pd.factorize(fi["industry"].fillna("").astype(str))
     k = len(inames)
-    gi = pd.DataFrame({"land_mu": np.bincount(icode, weights=np.nan_to_num(fi["land_mu"].to_numpy(dtype="float64")), minlength=k)},
-                      index=pd.Index([str(x) for x in inames], name="industry"))
+    gi = pd.DataFrame(
+        {
+            "land_mu": np.bincount(
+                icode, weights=np.nan_to_num(fi["land_mu"].to_numpy(dtype="float64")), minlength=k
+            )
+        },
+        index=pd.Index([str(x) for x in inames], name="industry"),
+    )
     for col in ("tax", "revenue", "value_added"):
-        gi[col] = np.bincount(icode, weights=np.nan_to_num(fi[col].to_numpy(dtype="float64")), minlength=k)
+        gi[col] = np.bincount(
+            icode, weights=np.nan_to_num(fi[col].to_numpy(dtype="float64")), minlength=k
+        )
     gi["n_firms"] = np.bincount(icode, minlength=k)
-    for iid, num in (("tax_per_mu", "tax"), ("va_per_mu", "value_added"), ("revenue_per_mu", "revenue")):
+    for iid, num in (
+        ("tax_per_mu", "tax"),
+        ("va_per_mu", "value_added"),
+        ("revenue_per_mu", "revenue"),
+    ):
         gi[iid] = gi[num] / gi["land_mu"].where(gi["land_mu"] > 0)
     cc = _class_counts(pd.DataFrame({"industry": icode, "class": fi["class"]}), "industry")
     cc.index = [str(inames[c]) for c in cc.index]
     gi = gi.join(cc, how="left").fillna({f"n_{c}": 0 for c in ALL_CLASSES}).sort_index()
     gi.index.name = "industry"
     if clusters is not None and len(clusters) and "industry" in clusters.columns:
-        cl = clusters.groupby(clusters["industry"].astype(str))["name"].agg(lambda s: "; ".join(map(str, s)))
+        cl = clusters.groupby(clusters["industry"].astype(str))["name"].agg(
+            lambda s: "; ".join(map(str, s))
+        )
         gi.insert(0, "clusters", cl.reindex(gi.index).to_numpy())
     out["industry"] = gi.reset_index()
 
     # zone totals and national benchmarks
     has = pe["n_firms"].to_numpy() > 0
     occ = float(_num(pe["area_mu"])[has].sum())
-    built = (pe["status"] == "built").to_numpy(dtype=bool) if "status" in pe.columns else np.ones(len(pe), bool)
-    ind_land = pe["land_use"].astype(str).str.startswith(INDUSTRIAL_PREFIX).to_numpy(dtype=bool) & built
+    built = (
+        (pe["status"] == "built").to_numpy(dtype=bool)
+        if "status" in pe.columns
+        else np.ones(len(pe), bool)
+    )
+    ind_land = (
+        pe["land_use"].astype(str).str.startswith(INDUSTRIAL_PREFIX).to_numpy(dtype=bool) & built
+    )
     ind_ha = float(_num(pe["area_mu"])[ind_land].sum()) / MU_PER_HA
     ind_rev = float(pe["revenue"].to_numpy(dtype="float64")[ind_land].sum())
     ht = fi["high_tech"].to_numpy(dtype=bool) & (fi["land_mu"].fillna(0).to_numpy() > 0)
@@ -898,16 +1137,25 @@ def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, struc
     ht_out = ht_rev / ht_ha if ht_ha > 0 else np.nan
     counts = fi["class"].value_counts()
     zone = {
-        "occupied_mu": occ, "area_mu": float(_num(pe["area_mu"]).sum()),
-        "tax": float(pe["tax"].sum()), "revenue": float(pe["revenue"].sum()), "value_added": float(pe["value_added"].sum()),
+        "occupied_mu": occ,
+        "area_mu": float(_num(pe["area_mu"]).sum()),
+        "tax": float(pe["tax"].sum()),
+        "revenue": float(pe["revenue"].sum()),
+        "value_added": float(pe["value_added"].sum()),
         "tax_per_mu": float(pe["tax"].sum()) / occ if occ > 0 else np.nan,
         "va_per_mu": float(pe["value_added"].sum()) / occ if occ > 0 else np.nan,
-        "industrial_land_ha": ind_ha, "industrial_output_per_ha": ind_out,
+        "industrial_land_ha": ind_ha,
+        "industrial_output_per_ha": ind_out,
         "national_industrial_output_per_ha": NATIONAL_INDUSTRIAL_OUTPUT_PER_HA,
-        "industrial_vs_national": ind_out / NATIONAL_INDUSTRIAL_OUTPUT_PER_HA if np.isfinite(ind_out) else np.nan,
-        "high_tech_land_ha": ht_ha, "high_tech_output_per_ha": ht_out,
+        "industrial_vs_national": ind_out / NATIONAL_INDUSTRIAL_OUTPUT_PER_HA
+        if np.isfinite(ind_out)
+        else np.nan,
+        "high_tech_land_ha": ht_ha,
+        "high_tech_output_per_ha": ht_out,
         "national_high_tech_output_per_ha": NATIONAL_HIGH_TECH_OUTPUT_PER_HA,
-        "high_tech_vs_national": ht_out / NATIONAL_HIGH_TECH_OUTPUT_PER_HA if np.isfinite(ht_out) else np.nan,
+        "high_tech_vs_national": ht_out / NATIONAL_HIGH_TECH_OUTPUT_PER_HA
+        if np.isfinite(ht_out)
+        else np.nan,
         "output_note": "产出 = 营业收入 (revenue) as the output proxy; 2011 national development-zone averages",
         **{f"n_{k}": int(counts.get(k, 0)) for k in ALL_CLASSES},
     }
@@ -923,7 +1171,11 @@ def aggregate(firms_eval: pd.DataFrame, parcels_eval: gpd.GeoDataFrame, *, struc
 def _row(evaluation: Evaluation, firm_id: str) -> int:
     pos = evaluation.parts["row_of"].get_indexer([str(firm_id)])[0]
     if pos < 0:
-        msg = f"unknown firm id {firm_id!r} (企业编号不存在); ids look like {evaluation.firms['firm_id'].iloc[0]!r}" if len(evaluation.firms) else f"unknown firm id {firm_id!r}"
+        msg = (
+            f"unknown firm id {firm_id!r} (企业编号不存在); ids look like {evaluation.firms['firm_id'].iloc[0]!r}"
+            if len(evaluation.firms)
+            else f"unknown firm id {firm_id!r}"
+        )
         raise GeoplanError(msg)
     return int(pos)
 
@@ -950,17 +1202,34 @@ def explain(evaluation: Evaluation, firm_id: str) -> dict:
     """
     i = _row(evaluation, firm_id)
     fr = evaluation.firms.iloc[i]
-    base = {"firm_id": str(fr["firm_id"]), "name": fr["name"], "scheme": evaluation.scheme, "parcel_id": fr["parcel_id"],
-            "plate": fr["plate"], "scale": fr["scale"], "land_mu": _f(fr["land_mu"]), "land_rule": fr["land_rule"]}
+    base = {
+        "firm_id": str(fr["firm_id"]),
+        "name": fr["name"],
+        "scheme": evaluation.scheme,
+        "parcel_id": fr["parcel_id"],
+        "plate": fr["plate"],
+        "scale": fr["scale"],
+        "land_mu": _f(fr["land_mu"]),
+        "land_rule": fr["land_rule"],
+    }
     cls = fr["class"] or None
     if not evaluation.parts["scored_mask"][i]:
         reason = fr["t_reason"] or ""
         if cls is None:
             hit = evaluation.unscored.loc[evaluation.unscored["firm_id"] == str(firm_id), "reason"]
             reason = hit.iloc[0] if len(hit) else ""
-        note = "随宗地主定级 / class follows the land holder" if fr["class_source"] == "holder" else ""
-        return {**base, "components": [], "score": None, "class": cls, "class_label": CLASS_LABELS.get(cls or "", ""),
-                "reason": reason or note, "to_next_class": []}
+        note = (
+            "随宗地主定级 / class follows the land holder" if fr["class_source"] == "holder" else ""
+        )
+        return {
+            **base,
+            "components": [],
+            "score": None,
+            "class": cls,
+            "class_label": CLASS_LABELS.get(cls or "", ""),
+            "reason": reason or note,
+            "to_next_class": [],
+        }
     gname = fr["group"]
     res = evaluation.parts["groups"][gname]
     j = int(np.searchsorted(res["idx"], i))
@@ -968,17 +1237,33 @@ def explain(evaluation: Evaluation, firm_id: str) -> dict:
     comps = []
     for k, info in enumerate(res["bench"]):
         d = INDICATORS[info["id"]]
-        comps.append({
-            "indicator": d.id, "label_zh": d.label_zh, "unit": d.unit,
-            "value": _f(fr[d.id]),
-            "benchmark": _f(info.get("benchmark")), "benchmark_rule": info.get("benchmark_rule"),
-            "normalized": float(res["norm"][j, k]), "weight": float(info["weight"]),
-            "contribution": float(res["contrib"][j, k]), "substituted": bool(res["subst"][j, k]),
-        })
+        comps.append(
+            {
+                "indicator": d.id,
+                "label_zh": d.label_zh,
+                "unit": d.unit,
+                "value": _f(fr[d.id]),
+                "benchmark": _f(info.get("benchmark")),
+                "benchmark_rule": info.get("benchmark_rule"),
+                "normalized": float(res["norm"][j, k]),
+                "weight": float(info["weight"]),
+                "contribution": float(res["contrib"][j, k]),
+                "substituted": bool(res["subst"][j, k]),
+            }
+        )
     score = float(res["score"][j])
-    return {**base, "components": comps, "score": score, "class": cls, "class_label": CLASS_LABELS.get(cls, ""),
-            "rank": int(fr["rank"]), "unit": fr["unit"], "unit_n": int(fr["unit_n"]), "method": sch.method if sch else None,
-            "to_next_class": _to_next_class(evaluation, i, j, res, score, cls)}
+    return {
+        **base,
+        "components": comps,
+        "score": score,
+        "class": cls,
+        "class_label": CLASS_LABELS.get(cls, ""),
+        "rank": int(fr["rank"]),
+        "unit": fr["unit"],
+        "unit_n": int(fr["unit_n"]),
+        "method": sch.method if sch else None,
+        "to_next_class": _to_next_class(evaluation, i, j, res, score, cls),
+    }
 
 
 def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls: str) -> list[dict]:
@@ -990,9 +1275,19 @@ def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls:
     if sch.classes.rule == "threshold":
         target = float(sch.classes.thresholds[nxt])
     else:
-        peers = ev.firms[(ev.firms["unit"] == fr["unit"]) & (ev.firms["group"] == fr["group"]) & (ev.firms["class"] == nxt)]
+        peers = ev.firms[
+            (ev.firms["unit"] == fr["unit"])
+            & (ev.firms["group"] == fr["group"])
+            & (ev.firms["class"] == nxt)
+        ]
         if peers.empty:
-            return [{"next_class": nxt, "reachable": False, "note": "该单元无更高一级企业 / no firm holds the next class in this unit"}]
+            return [
+                {
+                    "next_class": nxt,
+                    "reachable": False,
+                    "note": "该单元无更高一级企业 / no firm holds the next class in this unit",
+                }
+            ]
         target = float(peers["score"].min())
     need = target - score
     out = []
@@ -1002,15 +1297,28 @@ def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls:
         c_now = float(res["contrib"][j, k])
         c_req = c_now + need
         n_req = c_req * 100.0 / w
-        item: dict[str, Any] = {"indicator": d.id, "label_zh": d.label_zh, "next_class": nxt, "target_score": target,
-                                "current_value": _f(fr[d.id]), "unit": d.unit}
+        item: dict[str, Any] = {
+            "indicator": d.id,
+            "label_zh": d.label_zh,
+            "next_class": nxt,
+            "target_score": target,
+            "current_value": _f(fr[d.id]),
+            "unit": d.unit,
+        }
         if n_req > info["max_normalized"] + 1e-12:
-            item.update(reachable=False, note="单项已达上限, 仅提升此项无法升级 / capped: this indicator alone cannot reach the next class")
+            item.update(
+                reachable=False,
+                note="单项已达上限, 仅提升此项无法升级 / capped: this indicator alone cannot reach the next class",
+            )
             out.append(item)
             continue
         if sch.method == "ratio":
             b = info["benchmark"]
-            x = n_req / 100.0 * b if info["direction"] == "benefit" else (b / (n_req / 100.0) if n_req > 0 else np.inf)
+            x = (
+                n_req / 100.0 * b
+                if info["direction"] == "benefit"
+                else (b / (n_req / 100.0) if n_req > 0 else np.inf)
+            )
         else:
             lo, hi = info["min"], info["max"]
             t = (n_req - 20.0) / 80.0
@@ -1020,14 +1328,21 @@ def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls:
             out.append(item)
             continue
         cur = _f(fr[d.id])
-        item.update(reachable=True, required_value=float(x), change=(float(x) - cur) if cur is not None else None)
+        item.update(
+            reachable=True,
+            required_value=float(x),
+            change=(float(x) - cur) if cur is not None else None,
+        )
         if d.denominator != "parcel":
             den = _f(fr[d.denominator])
             if den:
                 raw_now = _f(fr[d.numerator])
                 raw_req = float(x) * den / d.factor
-                item.update(field=d.numerator, required_field_value=raw_req,
-                            field_change=(raw_req - raw_now) if raw_now is not None else None)
+                item.update(
+                    field=d.numerator,
+                    required_field_value=raw_req,
+                    field_change=(raw_req - raw_now) if raw_now is not None else None,
+                )
         out.append(item)
     return out
 
@@ -1047,11 +1362,18 @@ def summary(ev: Evaluation) -> dict:
     by_plate = []
     for _, r in ev.aggregates["plate"].iterrows():  # a handful of plates
         counts = {k: int(r[f"n_{k}"]) for k in ALL_CLASSES}
-        by_plate.append({
-            "plate": r["plate"], "tax_per_mu": _r(r["tax_per_mu"]), "va_per_mu": _r(r["va_per_mu"]),
-            "亩均税收": _r(r["tax_per_mu"]), "亩均增加值": _r(r["va_per_mu"]),
-            "occupied_mu": _r(r["occupied_mu"], 1), "n_firms": int(r["n_firms"]), "classes": counts,
-        })
+        by_plate.append(
+            {
+                "plate": r["plate"],
+                "tax_per_mu": _r(r["tax_per_mu"]),
+                "va_per_mu": _r(r["va_per_mu"]),
+                "亩均税收": _r(r["tax_per_mu"]),
+                "亩均增加值": _r(r["va_per_mu"]),
+                "occupied_mu": _r(r["occupied_mu"], 1),
+                "n_firms": int(r["n_firms"]),
+                "classes": counts,
+            }
+        )
     z = ev.aggregates["zone"].iloc[0]
     low = ev.low_efficiency
     return {
@@ -1062,11 +1384,14 @@ def summary(ev: Evaluation) -> dict:
         "firms_evaluated": int(ev.firms["class"].isin(ALL_CLASSES).sum()),
         "firms_scored": int(ev.parts["scored_mask"].sum()),
         "firms_unscored": len(ev.unscored),
-        "unscored_reasons": {str(k): int(v) for k, v in ev.unscored["reason"].value_counts().items()},
+        "unscored_reasons": {
+            str(k): int(v) for k, v in ev.unscored["reason"].value_counts().items()
+        },
         "classes": ev.class_counts(),
         "by_plate": by_plate,
         "zone": {
-            "tax_per_mu": _r(z["tax_per_mu"]), "va_per_mu": _r(z["va_per_mu"]),
+            "tax_per_mu": _r(z["tax_per_mu"]),
+            "va_per_mu": _r(z["va_per_mu"]),
             "industrial_output_per_ha": _r(z["industrial_output_per_ha"]),
             "national_industrial_output_per_ha": NATIONAL_INDUSTRIAL_OUTPUT_PER_HA,
             "industrial_vs_national": _r(z["industrial_vs_national"], 3),
@@ -1077,13 +1402,26 @@ def summary(ev: Evaluation) -> dict:
         "low_efficiency": {
             "parcels": len(low),
             "area_mu": _r(low["area_mu"].sum() if len(low) else 0.0, 1),
-            "by_criterion": {k: int(v) for k, v in (low["criteria"].str.split(",").explode().value_counts().items() if len(low) else [])},
-            "by_route": {k: int(v) for k, v in (low["route"].value_counts().items() if len(low) else [])},
+            "by_criterion": {
+                k: int(v)
+                for k, v in (
+                    low["criteria"].str.split(",").explode().value_counts().items()
+                    if len(low)
+                    else []
+                )
+            },
+            "by_route": {
+                k: int(v) for k, v in (low["route"].value_counts().items() if len(low) else [])
+            },
             "gain_tax_wan": _r(low["gain_tax"].sum() if len(low) else 0.0, 1),
         },
         "compliance": {
             "checks": len(ev.compliance),
-            "failed": int((ev.compliance["passed"] == False).sum()) if len(ev.compliance) else 0,  # noqa: E712
-            "parcels_failing": int(ev.compliance.loc[ev.compliance["passed"] == False, "parcel_id"].nunique()) if len(ev.compliance) else 0,  # noqa: E712
+            "failed": int(ev.compliance["passed"].eq(False).sum()) if len(ev.compliance) else 0,
+            "parcels_failing": int(
+                ev.compliance.loc[ev.compliance["passed"].eq(False), "parcel_id"].nunique()
+            )
+            if len(ev.compliance)
+            else 0,
         },
     }

@@ -33,7 +33,13 @@ from geoplan.errors import SchemaError
 logger = logging.getLogger(__name__)
 
 CLASSES = ("A", "B", "C", "D")
-CLASS_LABELS = {"A": "A 优先发展", "B": "B 鼓励提升", "C": "C 监管调控", "D": "D 落后整治", "T": "T 不适合评价"}
+CLASS_LABELS = {
+    "A": "A 优先发展",
+    "B": "B 鼓励提升",
+    "C": "C 监管调控",
+    "D": "D 落后整治",
+    "T": "T 不适合评价",
+}
 GROUPS = ("规上", "规下")
 
 
@@ -56,21 +62,69 @@ class IndicatorDef:
 
 #: Every indicator a scheme may use. Denominator ``land_mu`` is the land the firm is evaluated on
 #: (own parcel, or its share for tenants); ``parcel`` marks parcel attributes.
-INDICATORS: dict[str, IndicatorDef] = {d.id: d for d in (
-    IndicatorDef("tax_per_mu", "亩均税收", "tax per mu", "万元/亩", "tax", "land_mu"),
-    IndicatorDef("revenue_per_mu", "亩均营业收入", "revenue per mu", "万元/亩", "revenue", "land_mu"),
-    IndicatorDef("va_per_mu", "亩均增加值", "value added per mu", "万元/亩", "value_added", "land_mu"),
-    IndicatorDef("va_per_energy", "单位能耗增加值", "value added per unit energy", "万元/tce", "value_added", "energy_tce"),
-    IndicatorDef("va_per_emission", "单位排放增加值", "value added per unit emission", "万元/t", "value_added", "emissions_t"),
-    IndicatorDef("rd_ratio", "R&D经费占营收比", "R&D spend / revenue", "ratio", "rd_spend", "revenue"),
-    IndicatorDef("labour_productivity", "全员劳动生产率", "value added per employee", "万元/人", "value_added", "employees"),
-    IndicatorDef("investment_per_mu", "投资强度", "fixed investment per mu", "万元/亩", "fixed_investment", "land_mu"),
-    IndicatorDef("tax_per_kwh", "单位电耗税收", "tax per kWh", "元/kWh", "tax", "electricity_mwh", 10.0),
-    IndicatorDef("tax_per_energy", "单位能耗税收", "tax per unit energy", "万元/tce", "tax", "energy_tce"),
-    IndicatorDef("revenue_per_energy", "单位能耗营业收入", "revenue per unit energy", "万元/tce", "revenue", "energy_tce"),
-    IndicatorDef("far", "容积率", "floor area ratio", "", "far", "parcel"),
-    IndicatorDef("coverage", "建筑系数", "building coverage", "ratio", "coverage", "parcel"),
-)}
+INDICATORS: dict[str, IndicatorDef] = {
+    d.id: d
+    for d in (
+        IndicatorDef("tax_per_mu", "亩均税收", "tax per mu", "万元/亩", "tax", "land_mu"),
+        IndicatorDef(
+            "revenue_per_mu", "亩均营业收入", "revenue per mu", "万元/亩", "revenue", "land_mu"
+        ),
+        IndicatorDef(
+            "va_per_mu", "亩均增加值", "value added per mu", "万元/亩", "value_added", "land_mu"
+        ),
+        IndicatorDef(
+            "va_per_energy",
+            "单位能耗增加值",
+            "value added per unit energy",
+            "万元/tce",
+            "value_added",
+            "energy_tce",
+        ),
+        IndicatorDef(
+            "va_per_emission",
+            "单位排放增加值",
+            "value added per unit emission",
+            "万元/t",
+            "value_added",
+            "emissions_t",
+        ),
+        IndicatorDef(
+            "rd_ratio", "R&D经费占营收比", "R&D spend / revenue", "ratio", "rd_spend", "revenue"
+        ),
+        IndicatorDef(
+            "labour_productivity",
+            "全员劳动生产率",
+            "value added per employee",
+            "万元/人",
+            "value_added",
+            "employees",
+        ),
+        IndicatorDef(
+            "investment_per_mu",
+            "投资强度",
+            "fixed investment per mu",
+            "万元/亩",
+            "fixed_investment",
+            "land_mu",
+        ),
+        IndicatorDef(
+            "tax_per_kwh", "单位电耗税收", "tax per kWh", "元/kWh", "tax", "electricity_mwh", 10.0
+        ),
+        IndicatorDef(
+            "tax_per_energy", "单位能耗税收", "tax per unit energy", "万元/tce", "tax", "energy_tce"
+        ),
+        IndicatorDef(
+            "revenue_per_energy",
+            "单位能耗营业收入",
+            "revenue per unit energy",
+            "万元/tce",
+            "revenue",
+            "energy_tce",
+        ),
+        IndicatorDef("far", "容积率", "floor area ratio", "", "far", "parcel"),
+        IndicatorDef("coverage", "建筑系数", "building coverage", "ratio", "coverage", "parcel"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -105,7 +159,9 @@ class GroupSpec:
 class ClassRule:
     rule: str = "percentile"  # "percentile" | "threshold"
     unit: str = "zone"  # evaluation unit: "zone" | "plate"
-    shares: dict[str, float] = field(default_factory=lambda: {"A": 0.2, "B": 0.4, "C": 0.35, "D": 0.05})
+    shares: dict[str, float] = field(
+        default_factory=lambda: {"A": 0.2, "B": 0.4, "C": 0.35, "D": 0.05}
+    )
     thresholds: dict[str, float] = field(default_factory=dict)  # A/B/C lower bounds; below C → D
 
 
@@ -145,13 +201,33 @@ class Scheme:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "label_zh": self.label_zh, "practice": self.practice, "source": self.source,
-            "method": self.method, "missing": self.missing, "cap": self.cap,
-            "classes": {"rule": self.classes.rule, "unit": self.classes.unit, "shares": self.classes.shares,
-                        "thresholds": self.classes.thresholds},
-            "groups": {g.name: [{"id": s.id, "label_zh": s.definition.label_zh, "weight": s.weight,
-                                 "benchmark": s.benchmark, "derive": s.derive_stat and {"stat": s.derive_stat, "k": s.derive_k},
-                                 "cap": s.cap} for s in g.indicators] for g in self.groups.values()},
+            "name": self.name,
+            "label_zh": self.label_zh,
+            "practice": self.practice,
+            "source": self.source,
+            "method": self.method,
+            "missing": self.missing,
+            "cap": self.cap,
+            "classes": {
+                "rule": self.classes.rule,
+                "unit": self.classes.unit,
+                "shares": self.classes.shares,
+                "thresholds": self.classes.thresholds,
+            },
+            "groups": {
+                g.name: [
+                    {
+                        "id": s.id,
+                        "label_zh": s.definition.label_zh,
+                        "weight": s.weight,
+                        "benchmark": s.benchmark,
+                        "derive": s.derive_stat and {"stat": s.derive_stat, "k": s.derive_k},
+                        "cap": s.cap,
+                    }
+                    for s in g.indicators
+                ]
+                for g in self.groups.values()
+            },
         }
 
 
@@ -195,7 +271,9 @@ def _load_cached(path: str, mtime_ns: int) -> Scheme:
     return parse_scheme(raw, source=p.name, path=p)
 
 
-def _line_index(node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+def _line_index(
+    node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None
+) -> dict[str, int]:
     """Map dotted field paths (``groups.规上.indicators[1].weight``) to 1-based line numbers."""
     out = {} if out is None else out
     if isinstance(node, yaml.MappingNode):
@@ -219,7 +297,11 @@ class _Collector:
         while path:
             if path in self.lines:
                 return self.lines[path]
-            path = path.rsplit(".", 1)[0] if "." in path else (path.rsplit("[", 1)[0] if "[" in path else "")
+            path = (
+                path.rsplit(".", 1)[0]
+                if "." in path
+                else (path.rsplit("[", 1)[0] if "[" in path else "")
+            )
         return None
 
     def add(self, path: str, message: str) -> None:
@@ -227,8 +309,17 @@ class _Collector:
         where = f"line {line}: " if line else ""
         self.problems.append(f"{self.source}: {where}field '{path}': {message}")
 
-    def number(self, d: dict, key: str, path: str, *, required: bool = False, positive: bool = False,
-               lo: float | None = None, hi: float | None = None) -> float | None:
+    def number(
+        self,
+        d: dict,
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        positive: bool = False,
+        lo: float | None = None,
+        hi: float | None = None,
+    ) -> float | None:
         if key not in d or d[key] is None:
             if required:
                 self.add(f"{path}.{key}" if path else key, "is required")
@@ -250,13 +341,30 @@ class _Collector:
     def choice(self, d: dict, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
         v = d.get(key, default)
         if v not in choices:
-            self.add(f"{path}.{key}" if path else key, f"must be one of {', '.join(choices)}, got {v!r}")
+            self.add(
+                f"{path}.{key}" if path else key, f"must be one of {', '.join(choices)}, got {v!r}"
+            )
             return default
         return str(v)
 
 
-_TOP_KEYS = {"name", "label_zh", "label_en", "practice", "source", "method", "cap", "clip_quantiles", "missing",
-             "groups", "classes", "exclusions", "low_efficiency", "notes", "verified"}
+_TOP_KEYS = {
+    "name",
+    "label_zh",
+    "label_en",
+    "practice",
+    "source",
+    "method",
+    "cap",
+    "clip_quantiles",
+    "missing",
+    "groups",
+    "classes",
+    "exclusions",
+    "low_efficiency",
+    "notes",
+    "verified",
+}
 
 
 def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = None) -> Scheme:
@@ -278,15 +386,22 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
             c.add(str(k), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
     for key in ("name", "practice"):
         if not isinstance(doc.get(key), str) or not doc.get(key, "").strip():
-            c.add(key, "is required (a non-empty text; 'practice' names the local rule the scheme follows)")
+            c.add(
+                key,
+                "is required (a non-empty text; 'practice' names the local rule the scheme follows)",
+            )
     method = c.choice(doc, "method", "", ("ratio", "minmax"), "ratio")
     cap = c.number(doc, "cap", "", positive=True)
     missing = c.choice(doc, "missing", "", ("average", "zero"), "average")
     clip = doc.get("clip_quantiles")
     clip_q: tuple[float, float] | None = None
     if clip is not None:
-        if (not isinstance(clip, list) or len(clip) != 2 or not all(isinstance(x, int | float) for x in clip)
-                or not 0 <= clip[0] < clip[1] <= 1):
+        if (
+            not isinstance(clip, list)
+            or len(clip) != 2
+            or not all(isinstance(x, int | float) for x in clip)
+            or not 0 <= clip[0] < clip[1] <= 1
+        ):
             c.add("clip_quantiles", "must be a pair [low, high] with 0 ≤ low < high ≤ 1")
         else:
             clip_q = (float(clip[0]), float(clip[1]))
@@ -301,7 +416,11 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
         if gname not in GROUPS:
             c.add(gpath, f"unknown group; use {' / '.join(GROUPS)} (firms.scale)")
             continue
-        if not isinstance(gdoc, dict) or not isinstance(gdoc.get("indicators"), list) or not gdoc["indicators"]:
+        if (
+            not isinstance(gdoc, dict)
+            or not isinstance(gdoc.get("indicators"), list)
+            or not gdoc["indicators"]
+        ):
             c.add(f"{gpath}.indicators", "is required: a list of {id, weight, benchmark|derive}")
             continue
         specs = []
@@ -329,16 +448,29 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
                     dstat = c.choice(d, "stat", f"{ipath}.derive", ("mean", "median"), "mean")
                     dk = c.number(d, "k", f"{ipath}.derive", positive=True) or 1.0
             if method == "ratio" and bench is None and dstat is None:
-                c.add(f"{ipath}.benchmark", "the ratio method needs a benchmark (a number) or derive: {stat, k}")
+                c.add(
+                    f"{ipath}.benchmark",
+                    "the ratio method needs a benchmark (a number) or derive: {stat, k}",
+                )
             if bench is not None and dstat is not None:
                 c.add(f"{ipath}.derive", "give either benchmark or derive, not both")
             for k in ind:
                 if k not in ("id", "weight", "benchmark", "derive", "cap", "direction", "note"):
-                    c.add(f"{ipath}.{k}", "unknown key; allowed: id, weight, benchmark, derive, cap, direction, note")
+                    c.add(
+                        f"{ipath}.{k}",
+                        "unknown key; allowed: id, weight, benchmark, derive, cap, direction, note",
+                    )
             if weight is not None:
-                specs.append(IndicatorSpec(iid, weight, bench, dstat, dk, icap if icap is not None else cap, direction))
+                specs.append(
+                    IndicatorSpec(
+                        iid, weight, bench, dstat, dk, icap if icap is not None else cap, direction
+                    )
+                )
         if method == "minmax" and specs and abs(sum(x.weight for x in specs) - 100.0) > 1e-6:
-            c.add(f"{gpath}.indicators", f"min-max weights must sum to 100 (the 20–100 band), got {sum(x.weight for x in specs):g}")
+            c.add(
+                f"{gpath}.indicators",
+                f"min-max weights must sum to 100 (the 20–100 band), got {sum(x.weight for x in specs):g}",
+            )
         min_land = c.number(gdoc, "min_land_mu", gpath, lo=0)
         groups[gname] = GroupSpec(gname, tuple(specs), min_land)
 
@@ -356,7 +488,10 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
     if rule == "percentile":
         sraw = cdoc.get("shares")
         if not isinstance(sraw, dict) or set(sraw) != set(CLASSES):
-            c.add("classes.shares", "percentile classes need shares for exactly A, B, C, D (fractions summing to 1)")
+            c.add(
+                "classes.shares",
+                "percentile classes need shares for exactly A, B, C, D (fractions summing to 1)",
+            )
         else:
             for k in CLASSES:
                 v = c.number(sraw, k, "classes.shares", required=True, lo=0, hi=1)
@@ -366,7 +501,10 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
     else:
         traw = cdoc.get("thresholds")
         if not isinstance(traw, dict) or set(traw) != {"A", "B", "C"}:
-            c.add("classes.thresholds", "threshold classes need lower score bounds for A, B, C (below C → D)")
+            c.add(
+                "classes.thresholds",
+                "threshold classes need lower score bounds for A, B, C (below C → D)",
+            )
         else:
             for k in ("A", "B", "C"):
                 v = c.number(traw, k, "classes.thresholds", required=True)
@@ -381,7 +519,9 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
         edoc = {}
     for k in edoc:
         if k not in ("founded_within_years", "sectors", "land_uses"):
-            c.add(f"exclusions.{k}", "unknown key; allowed: founded_within_years, sectors, land_uses")
+            c.add(
+                f"exclusions.{k}", "unknown key; allowed: founded_within_years, sectors, land_uses"
+            )
     fwy = c.number(edoc, "founded_within_years", "exclusions", lo=0)
     sectors = edoc.get("sectors", ["utility"])
     land_uses = edoc.get("land_uses", ["1302", "1303"])
@@ -391,7 +531,9 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
     if not isinstance(land_uses, list):
         c.add("exclusions.land_uses", "must be a list of 用地用海 codes")
         land_uses = []
-    excl = Exclusions(int(fwy) if fwy is not None else None, tuple(map(str, sectors)), tuple(map(str, land_uses)))
+    excl = Exclusions(
+        int(fwy) if fwy is not None else None, tuple(map(str, sectors)), tuple(map(str, land_uses))
+    )
 
     le = doc.get("low_efficiency", {}) or {}
     if not isinstance(le, dict):
@@ -402,7 +544,10 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
 
         for k, v in le.items():
             if k not in DEFAULT_RULES:
-                c.add(f"low_efficiency.{k}", f"unknown rule parameter; known: {', '.join(DEFAULT_RULES)}")
+                c.add(
+                    f"low_efficiency.{k}",
+                    f"unknown rule parameter; known: {', '.join(DEFAULT_RULES)}",
+                )
             elif isinstance(DEFAULT_RULES[k], bool):
                 if not isinstance(v, bool):
                     c.add(f"low_efficiency.{k}", "must be true or false")
@@ -410,9 +555,22 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
                 c.add(f"low_efficiency.{k}", f"must be a number, got {v!r}")
 
     if c.problems:
-        raise SchemaError(f"{source}: {len(c.problems)} problem(s) in the scheme\n  - " + "\n  - ".join(c.problems))
+        raise SchemaError(
+            f"{source}: {len(c.problems)} problem(s) in the scheme\n  - "
+            + "\n  - ".join(c.problems)
+        )
     return Scheme(
-        name=str(doc["name"]), label_zh=str(doc.get("label_zh", doc["name"])), practice=str(doc["practice"]).strip(),
-        source=str(doc.get("source", "")).strip(), method=method, groups=groups, classes=classes, exclusions=excl,
-        missing=missing, cap=cap, clip_quantiles=clip_q, low_efficiency=dict(le), path=path,
+        name=str(doc["name"]),
+        label_zh=str(doc.get("label_zh", doc["name"])),
+        practice=str(doc["practice"]).strip(),
+        source=str(doc.get("source", "")).strip(),
+        method=method,
+        groups=groups,
+        classes=classes,
+        exclusions=excl,
+        missing=missing,
+        cap=cap,
+        clip_quantiles=clip_q,
+        low_efficiency=dict(le),
+        path=path,
     )

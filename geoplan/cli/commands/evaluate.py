@@ -9,37 +9,67 @@ from geoplan.cli.output import EXIT_OK, dump_json
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scheme", default="dalian_default",
-                   help="scheme name in data/schemes (zhejiang_county, jiangsu, anhui_minmax, dalian_default) or a YAML path")
-    p.add_argument("--parcels", help="parcels layer (GeoPackage/GeoJSON/SHP zip/GeoParquet); default: the bundled sample")
+    p.add_argument(
+        "--scheme",
+        default="dalian_default",
+        help="scheme name in data/schemes (zhejiang_county, jiangsu, anhui_minmax, dalian_default) or a YAML path",
+    )
+    p.add_argument(
+        "--parcels",
+        help="parcels layer (GeoPackage/GeoJSON/SHP zip/GeoParquet); default: the bundled sample",
+    )
     p.add_argument("--firms", help="firms table (CSV/Parquet/Excel); default: the bundled sample")
     p.add_argument("--crs", help="CRS of --parcels when the file has none (e.g. EPSG:4490)")
-    p.add_argument("--year", type=int, help="evaluation year (default: the data year, 2023 for the sample)")
-    p.add_argument("--tenant-rule", choices=["share", "holder"], default="share",
-                   help="tenants: land share by rented floor (share) or the land holder's class (holder)")
-    p.add_argument("--edition", choices=["2023", "2008"], default="2023", help="工业项目建设用地控制指标 edition")
+    p.add_argument(
+        "--year", type=int, help="evaluation year (default: the data year, 2023 for the sample)"
+    )
+    p.add_argument(
+        "--tenant-rule",
+        choices=["share", "holder"],
+        default="share",
+        help="tenants: land share by rented floor (share) or the land holder's class (holder)",
+    )
+    p.add_argument(
+        "--edition",
+        choices=["2023", "2008"],
+        default="2023",
+        help="工业项目建设用地控制指标 edition",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    e = sub.add_parser("evaluate", help="亩均效益综合评价 / evaluate firms and parcels (classes, 低效用地, compliance)")
+    e = sub.add_parser(
+        "evaluate",
+        help="亩均效益综合评价 / evaluate firms and parcels (classes, 低效用地, compliance)",
+    )
     _common(e)
-    e.add_argument("--out", help="write results to a GeoPackage (parcels, firms, low_efficiency, compliance, by_plate)")
-    e.add_argument("--excel", help="write the Excel workbook (summary, class lists, 低效用地, compliance)")
-    e.add_argument("--public", action="store_true", help="公示 version of the workbook: no firm financials")
+    e.add_argument(
+        "--out",
+        help="write results to a GeoPackage (parcels, firms, low_efficiency, compliance, by_plate)",
+    )
+    e.add_argument(
+        "--excel", help="write the Excel workbook (summary, class lists, 低效用地, compliance)"
+    )
+    e.add_argument(
+        "--public", action="store_true", help="公示 version of the workbook: no firm financials"
+    )
     e.set_defaults(func=run_evaluate)
 
-    x = sub.add_parser("explain", help="企业得分构成与升级测算 / explain one firm's score and what lifts it a class")
+    x = sub.add_parser(
+        "explain",
+        help="企业得分构成与升级测算 / explain one firm's score and what lifts it a class",
+    )
     x.add_argument("firm_id", help="firm id (firms.firm_id)")
     _common(x)
     x.set_defaults(func=run_explain)
 
 
 def _evaluate(args: argparse.Namespace):
-    from geoplan.errors import GeoplanError
     from geoplan.analysis.land_yield import evaluate
-    from geoplan.data.layers import load_layer
     from geoplan.analysis.land_yield.schemes import load_scheme
+    from geoplan.data.layers import load_layer
+    from geoplan.errors import GeoplanError
     from geoplan.zone import load_zone
 
     scheme = load_scheme(args.scheme)  # a bad scheme fails before any data is read
@@ -52,16 +82,24 @@ def _evaluate(args: argparse.Namespace):
         firms = load_layer(args.firms, "firms").data
     else:
         parcels, firms = zone.layers["parcels"], zone.layers["firms"]
-    return evaluate(parcels, firms, scheme, plates=zone.layers.get("plates"), structure=zone.layers.get("structure"),
-                    clusters=zone.layers.get("clusters"), year=args.year, tenant_rule=args.tenant_rule,
-                    compliance_edition=args.edition)
+    return evaluate(
+        parcels,
+        firms,
+        scheme,
+        plates=zone.layers.get("plates"),
+        structure=zone.layers.get("structure"),
+        clusters=zone.layers.get("clusters"),
+        year=args.year,
+        tenant_rule=args.tenant_rule,
+        compliance_edition=args.edition,
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from geoplan.data.io import write_gpkg_atomic
     from geoplan.analysis.land_yield import summary
+    from geoplan.data.io import write_gpkg_atomic
     from geoplan.present.report import FINANCIAL, PARCEL_FINANCIAL, write_workbook
 
     ev = _evaluate(args)
@@ -76,11 +114,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
             money = comp["check"].isin(["commit_tax", "commit_energy"]) if len(comp) else []
             if len(comp):
                 comp.loc[money, ["actual", "gap"]] = float("nan")
-        write_gpkg_atomic(args.out, {
-            "parcels": parcels, "firms": firms, "low_efficiency": low,
-            "compliance": comp.astype({"passed": "object"}) if len(comp) else pd.DataFrame({"parcel_id": []}),
-            "by_plate": ev.aggregates["plate"], "unscored": ev.unscored,
-        })
+        write_gpkg_atomic(
+            args.out,
+            {
+                "parcels": parcels,
+                "firms": firms,
+                "low_efficiency": low,
+                "compliance": comp.astype({"passed": "object"})
+                if len(comp)
+                else pd.DataFrame({"parcel_id": []}),
+                "by_plate": ev.aggregates["plate"],
+                "unscored": ev.unscored,
+            },
+        )
         s["out"] = args.out
     if args.excel:
         write_workbook(ev, args.excel, public=args.public)
@@ -95,12 +141,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
     w("  等级 classes: " + "  ".join(f"{k} {v}" for k, v in s["classes"].items()) + "\n")
     for r in s["by_plate"]:
         c = r["classes"]
-        w(f"  {r['plate']:<10} 亩均税收 {r['tax_per_mu'] or 0:8.2f}  亩均增加值 {r['va_per_mu'] or 0:8.2f}  "
-          f"A{c['A']} B{c['B']} C{c['C']} D{c['D']} T{c['T']}\n")
+        w(
+            f"  {r['plate']:<10} 亩均税收 {r['tax_per_mu'] or 0:8.2f}  亩均增加值 {r['va_per_mu'] or 0:8.2f}  "
+            f"A{c['A']} B{c['B']} C{c['C']} D{c['D']} T{c['T']}\n"
+        )
     z = s["zone"]
-    w(f"  工业用地产出强度 {z['industrial_output_per_ha']} 万元/公顷 (全国开发区2011: {z['national_industrial_output_per_ha']})\n")
-    w(f"  低效用地 {s['low_efficiency']['parcels']} 宗, {s['low_efficiency']['area_mu']} 亩; "
-      f"合规未达标 {s['compliance']['failed']} 项\n")
+    w(
+        f"  工业用地产出强度 {z['industrial_output_per_ha']} 万元/公顷 "
+        f"(全国开发区2011: {z['national_industrial_output_per_ha']})\n"
+    )
+    w(
+        f"  低效用地 {s['low_efficiency']['parcels']} 宗, {s['low_efficiency']['area_mu']} 亩; "
+        f"合规未达标 {s['compliance']['failed']} 项\n"
+    )
     return EXIT_OK
 
 
@@ -113,14 +166,19 @@ def run_explain(args: argparse.Namespace) -> int:
         dump_json(d)
         return EXIT_OK
     w = sys.stdout.write
-    w(f"{d['firm_id']} {d['name']} — 方案 {d['scheme']}, 等级 class {d['class']}, 得分 score {d['score']}\n")
+    w(
+        f"{d['firm_id']} {d['name']} — 方案 {d['scheme']}, 等级 class {d['class']}, 得分 score {d['score']}\n"
+    )
     if not d["components"]:
         w(f"  {d.get('reason', '')}\n")
     for c in d["components"]:
         v = "—" if c["value"] is None else f"{c['value']:.4g}"
         b = "—" if c["benchmark"] is None else f"{c['benchmark']:.4g}"
         sub = " (均值替代)" if c["substituted"] else ""
-        w(f"  {c['label_zh']:<10} 值 {v:>10} 基准 {b:>10} 标准化 {c['normalized']:7.2f} × 权重 {c['weight']:g} → {c['contribution']:.3f}{sub}\n")
+        w(
+            f"  {c['label_zh']:<10} 值 {v:>10} 基准 {b:>10} 标准化 {c['normalized']:7.2f} "
+            f"× 权重 {c['weight']:g} → {c['contribution']:.3f}{sub}\n"
+        )
     for t in d["to_next_class"]:
         if t.get("reachable"):
             extra = f" (即{t['field']} {t['required_field_value']:.1f})" if t.get("field") else ""

@@ -16,11 +16,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_layers)
 
     v = sub.add_parser("validate", help="校验图层文件 / validate a layer file")
-    v.add_argument("path", help="GeoPackage, GeoJSON, zipped Shapefile, GeoParquet (CSV/Parquet/Excel for firms)")
-    v.add_argument("--type", required=True, dest="ltype", help="layer type, e.g. parcels, roads, firms")
+    v.add_argument(
+        "path",
+        help="GeoPackage, GeoJSON, zipped Shapefile, GeoParquet (CSV/Parquet/Excel for firms)",
+    )
+    v.add_argument(
+        "--type", required=True, dest="ltype", help="layer type, e.g. parcels, roads, firms"
+    )
     v.add_argument("--crs", help="CRS to assume when the file has none (e.g. EPSG:4490)")
-    v.add_argument("--coord-system", default="wgs84", choices=["wgs84", "gcj02", "bd09"],
-                   help="lon/lat offset system of the data (高德/腾讯 = gcj02, 百度 = bd09)")
+    v.add_argument(
+        "--coord-system",
+        default="wgs84",
+        choices=["wgs84", "gcj02", "bd09"],
+        help="lon/lat offset system of the data (高德/腾讯 = gcj02, 百度 = bd09)",
+    )
     v.add_argument("--layer", help="layer name inside a GeoPackage")
     v.add_argument("--repair", action="store_true", help="repair invalid geometry with make_valid")
     v.add_argument("--json", action="store_true", help="print JSON")
@@ -41,8 +50,14 @@ def run_layers(args: argparse.Namespace) -> int:
         return EXIT_OK
     sys.stdout.write(f"{zone.name} — {len(rows)} layers (示意 sample data)\n")
     for r in rows:
-        measure = f"{r['area_m2'] / 1e6:9.2f} km²" if "area_m2" in r else (f"{r['length_m'] / 1000:9.1f} km" if "length_m" in r else "")
-        sys.stdout.write(f"  {r['name']:<14} {r['type']:<14} {r['count']:>7}  {measure:>13}  {r['path']}\n")
+        measure = (
+            f"{r['area_m2'] / 1e6:9.2f} km²"
+            if "area_m2" in r
+            else (f"{r['length_m'] / 1000:9.1f} km" if "length_m" in r else "")
+        )
+        sys.stdout.write(
+            f"  {r['name']:<14} {r['type']:<14} {r['count']:>7}  {measure:>13}  {r['path']}\n"
+        )
     return EXIT_OK
 
 
@@ -51,8 +66,14 @@ def run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.layers import validate_file
 
     layer_type(args.ltype)  # unknown type → GeoplanError → exit 2
-    report = validate_file(args.path, args.ltype, crs=args.crs, coord_system=args.coord_system,
-                           repair=args.repair, layer=args.layer)
+    report = validate_file(
+        args.path,
+        args.ltype,
+        crs=args.crs,
+        coord_system=args.coord_system,
+        repair=args.repair,
+        layer=args.layer,
+    )
     if args.json:
         dump_json(report.to_dict())
     else:

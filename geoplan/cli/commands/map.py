@@ -33,9 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geoplan.present import maps
-    from geoplan.present import viz
     from geoplan.data.io import write_text_atomic
+    from geoplan.present import maps, viz
     from geoplan.zone import DEFAULT_CATALOG, load_zone
 
     zone = load_zone(args.catalog or DEFAULT_CATALOG)

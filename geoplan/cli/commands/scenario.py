@@ -14,13 +14,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = ssub.add_parser("run", help="run one scenario file (YAML)")
     r.add_argument("path", help="scenario YAML (see data/scenarios/)")
     r.add_argument("--out", help="folder or .gpkg for the results (written atomically)")
-    r.add_argument("--store", help="save the scenario and its results to this project store "
-                                   "(.gpkg, project name or postgresql:// URL) as a new version")
+    r.add_argument(
+        "--store",
+        help="save the scenario and its results to this project store "
+        "(.gpkg, project name or postgresql:// URL) as a new version",
+    )
     r.add_argument("--save-as", help="item name in the store (default: the scenario's name)")
     r.add_argument("-m", "--message", default="", help="change note for the store's audit log")
     r.add_argument("--json", action="store_true", help="print JSON")
     r.set_defaults(func=run)
-    c = ssub.add_parser("compare", help="run several scenarios and compare their KPIs (deltas against the first)")
+    c = ssub.add_parser(
+        "compare", help="run several scenarios and compare their KPIs (deltas against the first)"
+    )
     c.add_argument("paths", nargs="+", help="scenario YAML files; the first is the baseline")
     c.add_argument("--out", help="folder for each scenario's results GeoPackage")
     c.add_argument("--json", action="store_true", help="print JSON")
@@ -66,8 +71,11 @@ def run(args: argparse.Namespace) -> int:
         kpi = KPI_BY_KEY[k]
         w(f"  {kpi.zh:<16} {v:>16,.{kpi.digits}f} {kpi.unit}\n")
     for u in res.unplaced:
-        w(f"! 未落地 / unplaced {u['industry']}: {u['unplaced_mu']:,.0f} 亩 — "
-          + "; ".join(r["label"] for r in u["reasons"]) + "\n")
+        w(
+            f"! 未落地 / unplaced {u['industry']}: {u['unplaced_mu']:,.0f} 亩 — "
+            + "; ".join(r["label"] for r in u["reasons"])
+            + "\n"
+        )
     errors = [a for a in res.alerts if a["severity"] == "error"]
     w(f"警示 / alerts: {len(res.alerts)} ({len(errors)} 严重)\n")
     for a in errors[:15]:
@@ -93,6 +101,8 @@ def compare(args: argparse.Namespace) -> int:
         return EXIT_OK
     import pandas as pd
 
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.unicode.east_asian_width", True):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 30, "display.unicode.east_asian_width", True
+    ):
         sys.stdout.write(c.table.round(2).to_string() + "\n")
     return EXIT_OK

@@ -124,8 +124,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _read_payload(kind: str, path: Path, layer: str | None):
-    from geoplan.errors import LoadError
     from geoplan.data.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, read_table, read_vector
+    from geoplan.errors import LoadError
 
     if not path.exists():
         msg = f"{path}: file not found"

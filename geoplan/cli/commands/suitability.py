@@ -67,9 +67,9 @@ def _text(v: object) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geoplan.analysis.suitability import CONSTRAINTS, run_suitability
     from geoplan.data import io
     from geoplan.errors import GeoplanError
-    from geoplan.analysis.suitability import CONSTRAINTS, run_suitability
     from geoplan.zone import DEFAULT_CATALOG, load_zone
 
     for name, value in (("--min-score", args.min_score),):
@@ -171,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     w = sys.stdout.write
     w(
-        f"建设适宜性评价 / suitability — {doc['dem']} ({summary['width']}×{summary['height']} cells, {doc['cell_size_m']:g} m, {doc['crs']})\n"
+        f"建设适宜性评价 / suitability — {doc['dem']} ({summary['width']}×{summary['height']} "
+        f"cells, {doc['cell_size_m']:g} m, {doc['crs']})\n"
     )
     w(f"  陆域 land analysed        {doc['land_area_mu']:>12,.1f} 亩\n")
     w(f"  适宜 suitable (≥{doc['min_score']:g})     {doc['suitable_area_mu']:>12,.1f} 亩\n")
@@ -180,11 +181,13 @@ def run(args: argparse.Namespace) -> int:
         w(f"    {zh} {en:<26} {doc['excluded_area_mu'][key]:>12,.1f} 亩\n")
     w(f"    合计 total (union)              {doc['excluded_area_mu']['total']:>12,.1f} 亩\n")
     w(
-        f"  候选用地 candidates ≥ {doc['min_area_mu']:g} 亩: {doc['candidates']} ({doc['candidates_area_mu']:,.1f} 亩)\n"
+        f"  候选用地 candidates ≥ {doc['min_area_mu']:g} 亩: "
+        f"{doc['candidates']} ({doc['candidates_area_mu']:,.1f} 亩)\n"
     )
     for t in top[:5]:
         w(
-            f"    {t['candidate_id']}  {t['area_mu']:>8,.1f} 亩  score {t['mean_score']:.3f}  {t['plate'] or '—'} / {t['structure_element'] or '—'}\n"
+            f"    {t['candidate_id']}  {t['area_mu']:>8,.1f} 亩  score {t['mean_score']:.3f} "
+            f" {t['plate'] or '—'} / {t['structure_element'] or '—'}\n"
         )
     for key, path in written.items():
         if path:

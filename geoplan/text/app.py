@@ -1,14 +1,8 @@
-"""All user-interface strings of the app and maps, Chinese first with English.
-
-``t(key, lang)`` returns the string; an unknown key returns the key itself (visible, so missing
-strings are noticed) — tests check that every key used has both languages.
-"""
+"""Texts of the app shell, pages and maps: ``{key: (zh, en)}`` (see :mod:`geoplan.text`)."""
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
-
-STRINGS: dict[str, tuple[str, str]] = {
+MESSAGES: dict[str, tuple[str, str]] = {
     # app shell
     "app_title": ("大连高新区国土空间规划辅助系统", "Dalian High-tech Zone planning assistant"),
     "browser_title": ("GeoPlan 大连高新区", "GeoPlan Dalian High-tech Zone"),
@@ -149,7 +143,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in_layer_labels": ("负载率标注", "Utilisation labels"),
     "in_layer_roads": ("路网（{phase}）", "Road network ({phase})"),
     "in_layer_gap": ("覆盖盲区：{std}", "Coverage gap: {std}"),
-    "in_legend_gaps": ("覆盖盲区（图层控件中打开）", "Coverage gaps (turn on in the layer control)"),
+    "in_legend_gaps": (
+        "覆盖盲区（图层控件中打开）",
+        "Coverage gaps (turn on in the layer control)",
+    ),
     "in_map_caption": (
         "圆点颜色 = 负载状态，标注 = 负载率；地块颜色 = 其服务设施（服务范围，悬停查看）。"
         "左上角图层控件可打开各项覆盖盲区图层。",
@@ -176,7 +173,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in_col_n1": ("满足N-1", "N-1 met"),
     "in_col_parcels": ("服务地块数", "Parcels served"),
     "in_col_area": ("服务面积(亩)", "Area served (mu)"),
-    "in_chart_util": ("各设施负载率（虚线：预警线与100%）", "Utilisation per facility (dashed: alert line and 100%)"),
+    "in_chart_util": (
+        "各设施负载率（虚线：预警线与100%）",
+        "Utilisation per facility (dashed: alert line and 100%)",
+    ),
     "in_alerts": ("预警", "Alerts"),
     "in_alerts_none": ("本期无预警。", "No alerts in this phase."),
     "in_alerts_head": ("{kind}：{parts}", "{kind}: {parts}"),
@@ -208,7 +208,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in_col_within_500": ("500 m内地块(%)", "≤ 500 m (%)"),
     "in_col_within_800": ("800 m内地块(%)", "≤ 800 m (%)"),
     "in_col_unreachable": ("路网不可达地块", "Unreachable"),
-    "in_coverage": ("公共服务覆盖（按居住建筑面积）", "Service coverage (share of residential floor area)"),
+    "in_coverage": (
+        "公共服务覆盖（按居住建筑面积）",
+        "Service coverage (share of residential floor area)",
+    ),
     "in_cov_park_500m": ("500米见园", "Park within 500 m"),
     "in_cov_green_50m": ("50米见绿", "Green within 50 m"),
     "in_cov_kindergarten": ("幼儿园", "Kindergarten"),
@@ -216,7 +219,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in_cov_clinic": ("社区卫生服务", "Community clinic"),
     "in_cov_walk": ("步行距离 ≤ {r} m", "walking distance ≤ {r} m"),
     "in_cov_straight": ("直线距离 ≤ {r} m", "straight-line distance ≤ {r} m"),
-    "in_cov_none": ("本期无居住建筑面积，覆盖率无定义。", "No residential floor area in this phase: shares undefined."),
+    "in_cov_none": (
+        "本期无居住建筑面积，覆盖率无定义。",
+        "No residential floor area in this phase: shares undefined.",
+    ),
     "in_gaps_none": ("本期无覆盖盲区。", "No coverage gaps in this phase."),
     "in_col_standard": ("标准", "Standard"),
     "in_col_patches": ("盲区片数", "Gap patches"),
@@ -258,13 +264,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "run_done": ("已完成 {n} 个情景的计算", "{n} scenario(s) computed"),
     "edited_suffix": ("（修改）", " (edited)"),
     "drawn_op_name": ("地图绘制的新增用地", "land drawn on the map"),
-    "run_failed": ("情景未能运行，请按下方提示修改", "The scenario could not run; see the message below"),
+    "run_failed": (
+        "情景未能运行，请按下方提示修改",
+        "The scenario could not run; see the message below",
+    ),
     "comparison_note": (
         "各情景与“{base}”对比；Δ 列为与基准之差。",
         "Each scenario against “{base}”; the Δ columns are differences from it.",
     ),
     "unit": ("单位", "Unit"),
-    "delta_chart": ("主要指标相对基准的变化 (%)", "Change of headline indicators against the baseline (%)"),
+    "delta_chart": (
+        "主要指标相对基准的变化 (%)",
+        "Change of headline indicators against the baseline (%)",
+    ),
     "diff_map_note": (
         "“{name}”相对“{base}”变化的地块：{n} 宗",
         "Parcels “{name}” changes against “{base}”: {n}",
@@ -335,7 +347,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "store_saved": ("已保存“{name}”第 {v} 版。", "Saved “{name}” version {v}."),
     "store_conflict": (
         "保存冲突：在您编辑期间已有他人保存了更新的版本。请重新打开最新版本并合并修改后再保存。",
-        "Conflict: someone saved a newer version while you were editing. Reopen the latest version, merge your changes and save again.",
+        "Conflict: someone saved a newer version while you were editing. "
+        "Reopen the latest version, merge your changes and save again.",
     ),
     # data page
     "upload": ("上传图层", "Upload a layer"),
@@ -425,11 +438,3 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_reserve": ("储备", "reserve"),
     "all": ("全部", "all"),
 }
-
-
-def t(key: str, lang: str = "zh", **fmt: object) -> str:
-    pair = STRINGS.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "en" else pair[0]
-    return text.format(**fmt) if fmt else text
