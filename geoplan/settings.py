@@ -20,11 +20,16 @@ M2_PER_MU = 10000.0 / 15.0
 
 #: Root of the project checkout (where layers/ and data/ live). Overridable for installed use.
 PROJECT_ROOT = Path(os.environ.get("GEOPLAN_ROOT", Path(__file__).resolve().parent.parent))
-LAYERS_DIR = PROJECT_ROOT / "layers"
+#: The bundled sample zone's folder: zone.yaml, every layer (authored GeoJSON and the generated
+#: parcels/firms/DEM), scenarios/ and tables/ (plan targets and other zone tables).
+SAMPLE_ZONE_DIR = PROJECT_ROOT / "layers"
+LAYERS_DIR = SAMPLE_ZONE_DIR
+#: Product data shared by every zone: 亩均 schemes and standards tables.
 DATA_DIR = PROJECT_ROOT / "data"
 SCHEMES_DIR = DATA_DIR / "schemes"
 STANDARDS_DIR = DATA_DIR / "standards"
-SCENARIOS_DIR = DATA_DIR / "scenarios"
+SCENARIOS_DIR = SAMPLE_ZONE_DIR / "scenarios"
+ZONE_TABLES_DIR = SAMPLE_ZONE_DIR / "tables"
 
 #: Planning phases used by infrastructure and scenarios: 现状, 近期 2025, 远期 2035.
 PHASES = ("current", "2025", "2035")

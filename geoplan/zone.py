@@ -1,7 +1,7 @@
 """The zone's layer bundle: which files make up a zone, loaded once and validated.
 
-``layers/catalog.yaml`` names every shipped layer (name, type, path relative to the project
-root) and the rasters. :func:`load_zone` reads them all into a :class:`ZoneData`; results are
+A zone folder's ``zone.yaml`` names its layers (name, type, path relative to the folder) and
+rasters; ``layers/zone.yaml`` is the bundled sample. :func:`load_zone` reads them all into a :class:`ZoneData`; results are
 cached per (catalog path, file mtimes) and callers get copies, so nothing can modify the base.
 """
 
@@ -22,7 +22,7 @@ from geoplan.errors import SchemaError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CATALOG = settings.LAYERS_DIR / "catalog.yaml"
+DEFAULT_CATALOG = settings.SAMPLE_ZONE_DIR / "zone.yaml"
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def read_catalog(
     except (OSError, yaml.YAMLError) as exc:
         msg = f"{p}: cannot read the layer catalog ({exc})"
         raise SchemaError(msg) from exc
-    root = p.parent.parent if p.parent.name == "layers" else p.parent
+    root = p.parent
     entries = []
     for i, item in enumerate(doc.get("layers") or []):
         for key in ("name", "type", "path"):

@@ -39,7 +39,7 @@ def z(sample_zone):
 
 
 def test_catalog_lists_every_shipped_layer_and_each_validates_cleanly():
-    _, entries, rasters = read_catalog(settings.LAYERS_DIR / "catalog.yaml")
+    _, entries, rasters = read_catalog(settings.SAMPLE_ZONE_DIR / "zone.yaml")
     names = {e.name for e in entries}
     assert set(SHIPPED) | {"parcels", "firms"} <= names
     for e in entries:
@@ -352,7 +352,7 @@ def test_dem_is_plausible(z):
         vals = sample_at(z.parcels.geometry.to_numpy()[::25])
         assert np.isfinite(vals).all() and np.median(vals) < 120
     shipped = ("parcels.parquet", "firms.parquet", "dem.tif")
-    assert sum((settings.DATA_DIR / name).stat().st_size for name in shipped) < 5_000_000
+    assert sum((settings.SAMPLE_ZONE_DIR / name).stat().st_size for name in shipped) < 5_000_000
 
 
 # ------------------------------------------------------------------------------------------ determinism
@@ -361,10 +361,10 @@ def test_dem_is_plausible(z):
 def test_generator_reproduces_committed_data(tmp_path):
     paths = sample.generate(tmp_path, sample.DEFAULT_SEED)
     new_f = pd.read_parquet(paths["firms"])
-    old_f = pd.read_parquet(settings.DATA_DIR / "firms.parquet")
+    old_f = pd.read_parquet(settings.SAMPLE_ZONE_DIR / "firms.parquet")
     pd.testing.assert_frame_equal(new_f, old_f)
     new_p = gpd.read_parquet(paths["parcels"])
-    old_p = gpd.read_parquet(settings.DATA_DIR / "parcels.parquet")
+    old_p = gpd.read_parquet(settings.SAMPLE_ZONE_DIR / "parcels.parquet")
     pd.testing.assert_frame_equal(new_p.drop(columns="geometry"), old_p.drop(columns="geometry"))
     # same plots (centimetre tolerance: robust to GEOS rounding differences between builds)
     assert shapely.equals_exact(
@@ -373,7 +373,7 @@ def test_generator_reproduces_committed_data(tmp_path):
     assert new_p.crs == old_p.crs == WORKING_CRS
     import rasterio
 
-    with rasterio.open(paths["dem"]) as a, rasterio.open(settings.DATA_DIR / "dem.tif") as b:
+    with rasterio.open(paths["dem"]) as a, rasterio.open(settings.SAMPLE_ZONE_DIR / "dem.tif") as b:
         assert a.transform == b.transform
         np.testing.assert_array_equal(a.read(1), b.read(1))
 
@@ -382,6 +382,6 @@ def test_a_different_seed_gives_different_data(tmp_path):
     """A different seed gives different plots and firms (the seed is really used)."""
     paths = sample.generate(tmp_path, sample.DEFAULT_SEED + 1)
     other = pd.read_parquet(paths["firms"])
-    base = pd.read_parquet(settings.DATA_DIR / "firms.parquet")
+    base = pd.read_parquet(settings.SAMPLE_ZONE_DIR / "firms.parquet")
     assert len(other) != len(base) or not other["value_added"].equals(base["value_added"])
     assert other["value_added"].sum() == pytest.approx(sample.TARGET_VALUE_ADDED, rel=0.01)

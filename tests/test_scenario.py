@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from geoplan import scenario as S
 from geoplan.errors import GeoplanError, SchemaError
 from geoplan.scenario.ops import split_by_shares, subdivide
-from geoplan.settings import DATA_DIR, LAYERS_DIR, M2_PER_MU
+from geoplan.settings import DATA_DIR, LAYERS_DIR, M2_PER_MU, SCENARIOS_DIR
 
-EXAMPLES = sorted((DATA_DIR / "scenarios").glob("*.yaml"))
+EXAMPLES = sorted(SCENARIOS_DIR.glob("*.yaml"))
 
 
 def run(text: str, **kw):
@@ -370,7 +370,7 @@ operations:
 
 
 def _tree_digest() -> dict[str, str]:
-    files = [*LAYERS_DIR.glob("*"), *DATA_DIR.glob("*.*"), *DATA_DIR.glob("*/*")]
+    files = [*LAYERS_DIR.rglob("*"), *DATA_DIR.rglob("*")]
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
 
 

@@ -336,11 +336,11 @@ def test_cli_user_errors_exit_2(tmp_path, capsys):
 
 
 def test_cli_save_layer_from_sample_data(tmp_path, capsys):
-    from geoplan.settings import DATA_DIR
+    from geoplan.settings import SAMPLE_ZONE_DIR
 
-    parcels = DATA_DIR / "parcels.parquet"
+    parcels = SAMPLE_ZONE_DIR / "parcels.parquet"
     if not parcels.exists():
-        pytest.skip("the bundled sample (data/parcels.parquet) is not generated yet")
+        pytest.skip("the bundled sample (layers/parcels.parquet) is not generated yet")
     store = str(tmp_path / "s.gpkg")
     code, _ = _cli_json(
         capsys, "store", "save", "layer", "parcels", str(parcels), "--store", store, "--json"

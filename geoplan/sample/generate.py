@@ -2,14 +2,14 @@
 
 ``python -m geoplan.sample`` reads the authored layers in ``layers/`` and writes
 
-- ``data/parcels.parquet`` — GeoParquet, working CRS: plots subdivided from the blocks between
+- ``layers/parcels.parquet`` — GeoParquet, working CRS: plots subdivided from the blocks between
   roads inside the 十三五 plates, kept off road corridors, hard constraints (forest park, water
   source, reservoir, coastal setback) and the hill land; land-use codes of
   国土空间调查、规划、用途管制用地用海分类 (2023);
-- ``data/firms.parquet`` — firms linked to parcels: one land holder per developed parcel plus
+- ``layers/firms.parquet`` — firms linked to parcels: one land holder per developed parcel plus
   tenants renting floor area in towers and 工业上楼 buildings, calibrated so the zone's value added
   is the 2020 GDP of 362.8 亿元 (3,628,000 万元) with heavy-tailed distributions;
-- ``data/dem.tif`` — a synthetic DEM (int16 metres, working CRS) whose hills follow the
+- ``layers/dem.tif`` — a synthetic DEM (int16 metres, working CRS) whose hills follow the
   ``steep_slope`` / forest-park constraints and which falls to 0 m at the coast.
 
 Nothing here is real: plan facts (names, capacities, plates) come from the layers; parcels, firms,
@@ -1034,7 +1034,7 @@ def build_dem(
 
 
 def generate(
-    out_dir: str | Path = settings.DATA_DIR,
+    out_dir: str | Path = settings.SAMPLE_ZONE_DIR,
     seed: int = DEFAULT_SEED,
     *,
     layers_dir: str | Path = settings.LAYERS_DIR,
@@ -1104,7 +1104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Regenerate the illustrative Dalian sample data (示意样例) from layers/.",
     )
     ap.add_argument(
-        "--out", type=Path, default=settings.DATA_DIR, help="output folder (default: data/)"
+        "--out", type=Path, default=settings.SAMPLE_ZONE_DIR, help="output folder (default: layers/)"
     )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument(

@@ -255,8 +255,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_results": ("下载结果", "Download results"),
     "baseline": ("基准", "Baseline"),
     "no_scenarios": (
-        "没有找到情景文件（data/scenarios/）。",
-        "No scenario files found (data/scenarios/).",
+        "没有找到情景文件（scenarios/）。",
+        "No scenario files found (scenarios/).",
     ),
     "custom_scenario": ("新建情景", "New scenario"),
     "src_example": ("示例：{name}", "Example: {name}"),

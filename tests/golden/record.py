@@ -40,10 +40,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("infra_2035", ["infra", "--phase", "2035", "--json"]),
     ("suitability", ["suitability", "--json"]),
     ("suitability_headroom", ["suitability", "--headroom-phase", "2035", "--json"]),
-    ("scenario_01", ["scenario", "run", "data/scenarios/01_现状.yaml", "--json"]),
-    ("scenario_02", ["scenario", "run", "data/scenarios/02_十四五近期2025.yaml", "--json"]),
-    ("scenario_03", ["scenario", "run", "data/scenarios/03_西拓北延远期2035.yaml", "--json"]),
-    ("scenario_04", ["scenario", "run", "data/scenarios/04_腾笼换鸟.yaml", "--json"]),
+    ("scenario_01", ["scenario", "run", "layers/scenarios/01_现状.yaml", "--json"]),
+    ("scenario_02", ["scenario", "run", "layers/scenarios/02_十四五近期2025.yaml", "--json"]),
+    ("scenario_03", ["scenario", "run", "layers/scenarios/03_西拓北延远期2035.yaml", "--json"]),
+    ("scenario_04", ["scenario", "run", "layers/scenarios/04_腾笼换鸟.yaml", "--json"]),
 ]
 
 #: keys whose values change from run to run (times, versions, where temp files went)
@@ -122,7 +122,7 @@ def sample_digest() -> str:
             p = Path(paths[name])
             lines.append(f"{p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}")
         for name in sorted(paths):
-            committed = settings.DATA_DIR / Path(paths[name]).name
+            committed = settings.SAMPLE_ZONE_DIR / Path(paths[name]).name
             lines.append(
                 f"committed {committed.name} {hashlib.sha256(committed.read_bytes()).hexdigest()}"
             )

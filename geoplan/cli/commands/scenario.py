@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scenario", help="情景分析 / run and compare planning scenarios")
     ssub = p.add_subparsers(dest="scenario_command", metavar="run|compare")
     r = ssub.add_parser("run", help="run one scenario file (YAML)")
-    r.add_argument("path", help="scenario YAML (see data/scenarios/)")
+    r.add_argument("path", help="scenario YAML (examples: layers/scenarios/)")
     r.add_argument("--out", help="folder or .gpkg for the results (written atomically)")
     r.add_argument(
         "--store",
