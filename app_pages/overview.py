@@ -98,7 +98,9 @@ def body() -> None:
 
 
 def _targets(k: dict, lang: str) -> pd.DataFrame:
-    df = pd.read_csv(settings.ZONE_TABLES_DIR / "plan_targets.csv", dtype={"sample_metric": "object"})
+    df = pd.read_csv(
+        settings.ZONE_TABLES_DIR / "plan_targets.csv", dtype={"sample_metric": "object"}
+    )
     current = df["sample_metric"].map(lambda m: k.get(m) if isinstance(m, str) else None)
     name = df["name_en"] if lang == "en" else df["name_zh"]
     return pd.DataFrame(

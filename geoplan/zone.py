@@ -1,8 +1,9 @@
 """The zone's layer bundle: which files make up a zone, loaded once and validated.
 
 A zone folder's ``zone.yaml`` names its layers (name, type, path relative to the folder) and
-rasters; ``layers/zone.yaml`` is the bundled sample. :func:`load_zone` reads them all into a :class:`ZoneData`; results are
-cached per (catalog path, file mtimes) and callers get copies, so nothing can modify the base.
+rasters; ``layers/zone.yaml`` is the bundled sample. :func:`load_zone` reads them all into a
+:class:`ZoneData`; results are cached per (catalog path, file mtimes) and callers get copies, so
+nothing can modify the base.
 """
 
 from __future__ import annotations

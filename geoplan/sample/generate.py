@@ -1104,7 +1104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Regenerate the illustrative Dalian sample data (示意样例) from layers/.",
     )
     ap.add_argument(
-        "--out", type=Path, default=settings.SAMPLE_ZONE_DIR, help="output folder (default: layers/)"
+        "--out",
+        type=Path,
+        default=settings.SAMPLE_ZONE_DIR,
+        help="output folder (default: layers/)",
     )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument(
