@@ -3,7 +3,8 @@
 The app, the maps, the workbooks, the CLI's human output and the analyses' alerts all take their
 words from here (``t("infra_overload", "en", name=…)``), never from inline literals. Catalogues are
 one module per area (:mod:`geoplan.text.app`, :mod:`geoplan.text.alerts` …), each a dict
-``MESSAGES: {key: (zh, en)}``; a key defined twice is an error at import.
+``MESSAGES: {key: (zh, en)}``, found by discovery (a new area is a new module, nothing else to
+edit); a key defined twice is an error at import.
 
 This package imports nothing else from geoplan, so every layer can use it.
 """
@@ -11,13 +12,14 @@ This package imports nothing else from geoplan, so every layer can use it.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import string
 from collections.abc import Mapping
 
 LANGS = ("zh", "en")
 
-#: Catalogue modules, merged in this order.
-AREAS = ("app", "alerts", "cli", "values")
+#: Catalogue modules (every module of this package), merged in name order.
+AREAS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 
 def _merge() -> dict[str, tuple[str, str]]:
