@@ -45,7 +45,7 @@ def _json_default(o: object) -> object:
     return str(o)
 
 
-def number(*, lo: float | None = None, hi: float | None = None, integer: bool = False):  # noqa: ANN201
+def number(*, lo: float | None = None, hi: float | None = None, integer: bool = False):
     """An argparse ``type=`` for a finite number in ``[lo, hi]`` (``nan``/``inf`` refused)."""
     import argparse
     import math
