@@ -59,6 +59,8 @@ class ImportOptions:
     code_map: dict[str, str] = field(default_factory=dict)
     #: field → (column, unit or None)
     user_map: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: apply make_valid to invalid geometry (reported as warnings) instead of refusing it
+    repair: bool = False
 
 
 @dataclass
@@ -633,7 +635,7 @@ def _derive_simple(
 
 
 def _validated(
-    out: pd.DataFrame, lt: LayerType, rows: np.ndarray, report: LayerReport
+    out: pd.DataFrame, lt: LayerType, rows: np.ndarray, report: LayerReport, *, repair: bool = False
 ) -> pd.DataFrame:
     geom = [out.geometry.name] if isinstance(out, gpd.GeoDataFrame) else []
     keep = [f.name for f in lt.fields if f.name in out.columns]
@@ -641,7 +643,7 @@ def _validated(
         c for c in out.columns if c not in keep and c not in geom and not str(c).startswith("_")
     ]
     frame = out[keep + extra + geom]
-    data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True)
+    data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True, repair=repair)
     for p in vrep.problems:
         if p.message.startswith("extra column"):
             continue
@@ -686,7 +688,7 @@ def import_layer(opts: ImportOptions, ctx: ZoneContext) -> ImportedLayer:
         report.excluded = int(mask.sum())
     if report.errors:
         return ImportedLayer(out, excluded, report)
-    data = _validated(out, lt, rows, report)
+    data = _validated(out, lt, rows, report, repair=opts.repair)
     linked = out["_linked"].to_numpy(bool) if "_linked" in out.columns else None
     return ImportedLayer(data, excluded, report, linked)
 
