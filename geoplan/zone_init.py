@@ -38,7 +38,7 @@ from geoplan.data.importer import (
 )
 from geoplan.errors import GeoplanError
 from geoplan.standards import industry
-from geoplan.zone import ZONE_FILE, ImportSpec, read_profile
+from geoplan.zone import ZONE_FILE, ImportSpec, ZoneData, read_profile
 
 #: Import order (a layer may need the ones before it) and the file each becomes.
 ORDER = (
@@ -336,6 +336,19 @@ def reimport_zone(
         return init_zone(prof.folder, sources, name=prof.name, progress=progress, overwrite=True)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
+
+
+def context_for(zone: ZoneData) -> ZoneContext:
+    """What an import into a loaded *zone* needs: its CRS, extent, evaluation units, parcels."""
+    units, label = None, "评价单元"
+    prof = zone.profile
+    if prof is not None and prof.file.units is not None and prof.file.units.layer in zone.layers:
+        units = zone.layers[prof.file.units.layer]
+        label = prof.file.units.label_zh
+    return ZoneContext(
+        name=zone.name, crs=zone.crs, bounds=zone.bounds_lonlat(), units=units, units_label=label,
+        parcels=zone.layers.get("parcels"),
+    )  # fmt: skip
 
 
 def default_zone_folder(name: str) -> Path:

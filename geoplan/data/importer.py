@@ -644,8 +644,11 @@ def _validated(
     ]
     frame = out[keep + extra + geom]
     data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True, repair=repair)
+    reported = {p.field for p in report.problems if p.message.startswith("no column gives")}
     for p in vrep.problems:
-        if p.message.startswith("extra column"):
+        if p.message.startswith("extra column") or (
+            p.message == "required column is missing" and p.field in reported
+        ):
             continue
         row = int(rows[p.row - 1]) if p.row is not None and 0 < p.row <= len(rows) else p.row
         report.problems.append(replace(p, row=row))
@@ -686,9 +689,9 @@ def import_layer(opts: ImportOptions, ctx: ZoneContext) -> ImportedLayer:
         excluded = out[mask].assign(reason=reason[mask].to_numpy(), source_row=rows[mask])
         out, rows = out[~mask], rows[~mask]
         report.excluded = int(mask.sum())
-    if report.errors:
-        return ImportedLayer(out, excluded, report)
-    data = _validated(out, lt, rows, report, repair=opts.repair)
+    data = _validated(
+        out, lt, rows, report, repair=opts.repair
+    )  # every problem, not just the first kind
     linked = out["_linked"].to_numpy(bool) if "_linked" in out.columns else None
     return ImportedLayer(data, excluded, report, linked)
 
