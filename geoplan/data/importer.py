@@ -246,7 +246,7 @@ def _coerce_all(
                 f"… and {len(got.bad_rows) - 20} more rows that cannot be read", column=m.column
             )
         example = {"万元": "元", "吨标准煤": "千克标准煤", "MWh": "kWh"}.get(f.unit)
-        if fname in mapping.assumed_units and example is not None:
+        if fname in mapping.assumed_units and example is not None and m.how != "field name":
             report.add(
                 f"no unit stated for {m.column!r}; taken as {f.unit}",
                 column=m.column,
