@@ -94,6 +94,10 @@ class LayerReport:
     unlinked_firms: list[dict[str, Any]] = field(default_factory=list)
     excluded: int = 0
     unused_columns: list[str] = field(default_factory=list)
+    #: column → a few of its values (for the import wizard's mapping table)
+    samples: dict[str, str] = field(default_factory=dict)
+    #: field → how it was recognised ("alias", "label", "field name", "mapping")
+    how: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def add(
@@ -213,8 +217,10 @@ def _map_columns(
     for fname, msg in mapping.unit_problems:
         report.add(msg, column=fname, hint=f"state the unit: --map {lt.name}.{fname}=COLUMN[unit]")
     report.unused_columns = mapping.unused
+    report.samples = {c: _sample_values(frame, c) for c in cols[:200]}
     for fname, m in mapping.matches.items():
         report.mapping[fname] = m.describe()
+        report.how[fname] = m.how
         if m.factor != 1.0:
             f = lt.field(fname)
             report.conversions[fname] = (
