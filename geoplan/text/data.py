@@ -41,4 +41,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(none yet; create one with geoplan zone init)",
     ),
     "zone_sample": ("内置示例", "bundled sample"),
+    # import wizard (数据 page)
+    "iw_title": ("导入园区数据", "Import a zone's own data"),
+    "iw_intro": (
+        "上传本园区的边界、地块(控规/宗地)、企业名单(税务/统计 Excel)等文件。"
+        "系统按中文列名和国标字段缩写(DKBH、YDDM、TBMJ…)识别字段，"
+        "换算单位(公顷/亩/元/万元)和用地代码(GB 50137、三调 → 用地用海2023)，"
+        "列出每一项映射与换算，有疑问处请您确认。",
+        "Upload the zone's boundary, parcels (控规/宗地), firm list (tax or statistics Excel) and "
+        "other files. Columns are recognised by their Chinese names and national abbreviations "
+        "(DKBH, YDDM, TBMJ …), units (公顷/亩/元/万元) and land-use codes (GB 50137, 三调 → "
+        "用地用海 2023) converted; every mapping and conversion is listed, and anything ambiguous "
+        "is asked.",
+    ),
+    "iw_name": ("园区名称", "Zone name"),
+    "iw_file": ("{label} 文件", "{label} file"),
+    "iw_coord": ("经纬度坐标系", "Lon/lat system"),
+    "iw_firm_coord": ("企业经纬度坐标系", "Lon/lat system of firm points"),
+    "iw_preview": ("识别并预览", "Recognise and preview"),
+    "iw_create": ("建立园区", "Create the zone"),
+    "iw_created": (
+        "已建立园区 {name}，并已切换到该园区。",
+        "Zone {name} created; you are now working on it.",
+    ),
+    "iw_need_boundary": (
+        "请先上传园区边界(面图层)。",
+        "Upload the zone boundary (a polygon layer) first.",
+    ),
+    "iw_mapping": ("字段映射(可修改)", "Column mapping (editable)"),
+    "iw_derived": ("推导与换算", "Derived fields and conversions"),
+    "iw_codes": ("用地代码转换", "Land-use code conversion"),
+    "iw_problems": ("问题与提示", "Problems and notes"),
+    "iw_linked": (
+        "企业关联地块: {linked} 家，未关联 {unlinked} 家",
+        "Firms linked to parcels: {linked}, unlinked {unlinked}",
+    ),
+    "iw_has_errors": (
+        "有 {n} 个错误需先处理(见下表)，园区尚未建立。",
+        "{n} error(s) to fix first (see below); the zone was not created.",
+    ),
+    "iw_not_used": ("(不使用)", "(not used)"),
+    "iw_col_column": ("文件列", "column in file"),
+    "iw_col_field": ("对应字段", "field"),
+    "iw_col_sample": ("示例值", "sample values"),
+    "iw_col_how": ("识别方式", "recognised by"),
+    "iw_col_what": ("推导/换算", "derived / converted"),
+    "iw_col_source_code": ("原代码", "source code"),
+    "iw_col_target_code": ("用地用海代码", "用地用海 code"),
+    "iw_col_count": ("数量", "count"),
+    "iw_col_status": ("处理", "result"),
+    "iw_col_severity": ("级别", "severity"),
+    "iw_col_row": ("行", "row"),
+    "iw_col_message": ("说明", "message"),
+    "iw_how_alias": ("常用名/国标缩写", "common name / national abbreviation"),
+    "iw_how_label": ("中文字段名", "Chinese field label"),
+    "iw_how_name": ("标准字段名", "standard field name"),
+    "iw_how_map": ("人工指定", "set by you"),
+    "iw_how_none": ("—", "—"),
+    "iw_code_converted": ("已转换", "converted"),
+    "iw_code_broader": ("转为上级类(细类未知)", "to the parent class (sub-class unknown)"),
+    "iw_code_by_name": ("按名称识别", "recognised by name"),
+    "iw_code_review": ("一对多, 待确认(已排除)", "one-to-many, to decide (excluded)"),
+    "iw_code_unknown": ("未识别(已排除)", "unknown (excluded)"),
+    "zone_picker": ("当前园区", "Zone"),
+    "zone_picker_sample": ("{name}(内置示例)", "{name} (bundled sample)"),
 }
