@@ -120,6 +120,72 @@ def show_map(m: Any, *, key: str, returned: list[str] | None = None, height: int
     )
 
 
+def map_downloads(spec: Any, m: Any, *, key: str, file_stem: str) -> None:
+    """PNG / PDF (print version with title, legend, scale bar, north arrow, 示意 note, date) and
+    offline HTML of a map; each file is made only when its button is clicked."""
+    from geoplan.present import maps, printmap
+
+    c = st.columns([1.1, 1.1, 1.1, 0.7, 2.2])
+    paper = c[3].selectbox(
+        T("paper"), list(printmap.PAPERS), key=f"{key}_paper", label_visibility="collapsed"
+    )
+    c[0].download_button(
+        T("download_png"),
+        data=lambda: printmap.render(spec, fmt="png", paper=paper),
+        file_name=f"{file_stem}_{paper}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+    )
+    c[1].download_button(
+        T("download_pdf"),
+        data=lambda: printmap.render(spec, fmt="pdf", paper=paper),
+        file_name=f"{file_stem}_{paper}.pdf",
+        mime="application/pdf",
+        key=f"{key}_pdf",
+        on_click="ignore",
+    )
+    c[2].download_button(
+        T("download_html"),
+        data=lambda: maps.export_html(m, spec.title).encode("utf-8"),
+        file_name=f"{file_stem}.html",
+        mime="text/html",
+        key=f"{key}_html",
+        on_click="ignore",
+    )
+    if basemap() != "none":
+        c[4].caption(T("html_key_note"))
+
+
+def md_escape(text: str) -> str:
+    """Text shown through st.markdown without being read as Markdown."""
+    for ch in "\\`*_[]<>#|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def num_cols(formats: dict[str, str]) -> dict:
+    """Number formats for st.dataframe (column_config renders far faster than a pandas Styler)."""
+    return {c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}
+
+
+def notes_expander(res: Any, cov: Any) -> None:
+    """Sources and warnings of the infrastructure analyses (standards, network, coverage)."""
+    with st.expander(T("in_notes")):
+        lines = []
+        if res is not None:
+            std = res.standards
+            lines.append(
+                T("notes_standards", source=std.source, verified=T("yes" if std.verified else "no"))
+            )
+            iso = (res.network_report or {}).get("isolated")
+            if iso:
+                lines.append(T("notes_isolated", n=len(iso)))
+        if cov is not None:
+            lines += list(cov.warnings)
+        st.markdown("\n".join(f"- {md_escape(str(x))}" for x in lines) or "—")
+
+
 def fmt_num(v: float, digits: int = 1) -> str:
     try:
         return f"{float(v):,.{digits}f}"

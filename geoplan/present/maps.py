@@ -29,6 +29,7 @@ import shapely
 from geoplan import settings
 from geoplan.data import crs as gcrs
 from geoplan.errors import GeoplanError
+from geoplan.present.spec import MapSpec
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +190,40 @@ window.geoplanCompact = window.geoplanCompact || function (data, group, renderer
   }
   if (data.labels) { data.labels.forEach(function (l) {
     L.marker([l[0], l[1]], {icon: L.divIcon({className: 'gp-label', html: '<span>' + l[2] + '</span>',
-      iconSize: null}), interactive: false}).addTo(group); }); }
+      iconSize: null}), interactive: false, keyboard: false, gpLabel: true, gpRank: l[3] || 0}).addTo(group); }); }
   return group;
+};
+// Labels never overlap and are never cut at the edge: after every zoom / move the labels are
+// placed in rank order (larger first); one that would collide or leave the map is hidden.
+window.geoplanDeclutter = window.geoplanDeclutter || function (map) {
+  if (map._gpDeclutter) return; map._gpDeclutter = true;
+  function run() {
+    var items = [];
+    map.eachLayer(function (l) { if (l.options && l.options.gpLabel && l._icon) items.push(l); });
+    items.sort(function (a, b) { return b.options.gpRank - a.options.gpRank; });
+    var box = map.getContainer().getBoundingClientRect(), placed = [];
+    // the map's own controls (legend, scale, zoom, north arrow) are obstacles too
+    map.getContainer().querySelectorAll('.leaflet-control').forEach(function (c) {
+      var r = c.getBoundingClientRect(); if (r.width > 0) placed.push(r); });
+    function free(r) {
+      if (!(r.width > 0 && r.left >= box.left + 2 && r.right <= box.right - 2 &&
+            r.top >= box.top + 2 && r.bottom <= box.bottom - 2)) return false;
+      for (var i = 0; i < placed.length; i++) { var p = placed[i];
+        if (r.left < p.right + 3 && r.right > p.left - 3 &&
+            r.top < p.bottom + 1 && r.bottom > p.top - 1) return false; }
+      return true; }
+    items.forEach(function (l) {
+      var icon = l._icon, el = icon.firstChild || icon, tops = ['-8px', '-24px', '8px'], done = false;
+      icon.style.visibility = 'visible';
+      for (var k = 0; k < tops.length && !done; k++) { el.style.top = tops[k];
+        var r = el.getBoundingClientRect(); if (free(r)) { placed.push(r); done = true; } }
+      if (!done) { el.style.top = tops[0]; icon.style.visibility = 'hidden'; }
+    });
+  }
+  var pending = null;
+  function later() { if (pending) clearTimeout(pending); pending = setTimeout(run, 30); }
+  map.on('zoomend moveend overlayadd overlayremove resize layeradd gp-relabel', later);
+  [60, 500, 1200, 2000].forEach(function (ms) { setTimeout(run, ms); });
 };
 """
 
@@ -212,6 +245,7 @@ def _make_layer_class():
     var {{ this.get_name() }} = window.geoplanCompact({{ this.payload }},
         L.featureGroup(), L.canvas({padding: 0.3, tolerance: 3}));
     {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+    window.geoplanDeclutter({{ this._parent.get_name() }});
 {% endmacro %}
 """
         )
@@ -226,7 +260,8 @@ def _make_layer_class():
             # compiles it as a Jinja template — megabytes of payload lexed on every map render.
             # The script is final text: add it as is. (The template adds the layer to its map.)
             script = self._template.module.__dict__["script"](self, kwargs)
-            self.get_root().script.add_child(_raw_element_class()(script), name=self.get_name())
+            root: Any = self.get_root()
+            root.script.add_child(_raw_element_class()(script), name=self.get_name())
 
     return CompactLayer
 
@@ -255,7 +290,7 @@ def compact_payload(
     ids: str | None = None,
     tooltip: dict[str, str] | None = None,
     style: dict | None = None,
-    labels: list[tuple[float, float, str]] | None = None,
+    labels: list[tuple[float, float, str]] | list[tuple[float, float, str, float]] | None = None,
     tip_max: int = 20000,
 ) -> str:
     """JSON payload for :class:`CompactLayer` from a frame already in display coordinates."""
@@ -290,7 +325,15 @@ def compact_payload(
         data["p"] = {c: _json_col(gdf[c]) for c in cols}
         data["tip"] = [[c, tooltip[c]] for c in cols]
     if labels:
-        data["labels"] = [[round(lat, 5), round(lon, 5), text] for lat, lon, text in labels]
+        data["labels"] = [
+            [
+                round(lab[0], 5),
+                round(lab[1], 5),
+                lab[2],
+                round(float(lab[3]), 3) if len(lab) > 3 else 0,
+            ]
+            for lab in labels
+        ]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -305,11 +348,16 @@ def add_layer(
     tooltip: dict[str, str] | None = None,
     style: dict | None = None,
     label_col: str | None = None,
+    label_rank: str | None = None,
     show: bool = True,
     simplify_m: float = 1.0,
     keep: list[str] | None = None,
 ) -> Any:
-    """Add *gdf* (any CRS) as a compact vector layer to folium map *m*."""
+    """Add *gdf* (any CRS) as a compact vector layer to folium map *m*.
+
+    Labels (*label_col*) never overlap on screen: the larger *label_rank* (default: feature
+    area) is kept when two would collide, and a label that would be cut at the edge is hidden.
+    """
     if gdf is None or len(gdf) == 0:
         return None
     cols = [
@@ -319,15 +367,22 @@ def add_layer(
             *(tooltip or {}),
             *([ids] if ids else []),
             *([label_col] if label_col else []),
+            *([label_rank] if label_rank else []),
         }
         if c in gdf.columns
     ]
-    g = to_display(gdf[[*cols, gdf.geometry.name]], basemap=basemap, simplify_m=simplify_m)
     labels = None
+    if label_col:
+        if label_rank and label_rank in gdf.columns:
+            rank = pd.to_numeric(gdf[label_rank], errors="coerce").fillna(0).to_numpy(float)
+        else:
+            rank = np.asarray(shapely.area(gdf.geometry.values), dtype=float) / 1e6
+    g = to_display(gdf[[*cols, gdf.geometry.name]], basemap=basemap, simplify_m=simplify_m)
     if label_col:
         pts = shapely.point_on_surface(g.geometry.values)
         xy = shapely.get_coordinates(pts)
-        labels = [(y, x, str(t)) for (x, y), t in zip(xy, g[label_col].astype(str), strict=True)]
+        text = g[label_col].astype(str).to_numpy()
+        labels = [(y, x, str(t), r) for (x, y), t, r in zip(xy, text, rank, strict=True)]
     payload = compact_payload(
         g, colors=colors, ids=ids, tooltip=tooltip, style=style, labels=labels
     )
@@ -344,7 +399,8 @@ def tianditu_key() -> str | None:
     try:  # Streamlit secrets, only when running inside the app
         import streamlit as st
 
-        return st.secrets.get("TIANDITU_KEY")  # type: ignore[no-any-return]
+        secret = st.secrets.get("TIANDITU_KEY")
+        return str(secret) if secret else None
     except Exception:
         return None
 
@@ -398,9 +454,17 @@ _CSS = """
 <style>
 .leaflet-container {background: BACKGROUND; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;}
 .gp-label span {font-size: 12px; font-weight: 600; color: #222; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%;}
-.gp-legend {background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; font-size: 12px;
-  line-height: 16px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 55vh; overflow-y: auto;}
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%; top: -8px;}
+.gp-legend {background: rgba(255,255,255,.93); padding: 4px 8px; border-radius: 4px; font-size: 12px;
+  line-height: 16px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: calc(100vw - 70px);
+  max-height: calc(100vh - 60px); overflow: auto;}
+.gp-legend summary {cursor: pointer; font-weight: 600; user-select: none;}
+.gp-legend .gp-secs {display: flex; flex-flow: row wrap-reverse; justify-content: flex-end;
+  align-items: flex-end; gap: 2px 14px; margin-top: 3px;}
+.gp-legend .gp-sec {max-width: 240px;}
+.gp-legend .gp-row {white-space: nowrap;}
+.gp-legend .gp-flow span {display: inline-block; white-space: nowrap; margin-right: 8px;}
+.gp-legend .gp-note {color: #555; font-size: 11px; white-space: normal;}
 .gp-legend i {display: inline-block; width: 14px; height: 10px; margin-right: 5px; border: 1px solid #777;
   vertical-align: middle;}
 .gp-legend b {display: block; margin: 2px 0;}
@@ -420,9 +484,11 @@ def _make_control_class():
         _template = Template("""
 {% macro script(this, kwargs) %}
     (function () {
-      var c = L.control({position: {{ this.position|tojson }}});
+      var m = {{ this._parent.get_name() }}, c = L.control({position: {{ this.position|tojson }}});
       c.onAdd = function () { var d = L.DomUtil.create('div', {{ this.css_class|tojson }});
-        d.innerHTML = {{ this.html|tojson }}; L.DomEvent.disableClickPropagation(d); return d; };
+        d.innerHTML = {{ this.html|tojson }}; L.DomEvent.disableClickPropagation(d);
+        L.DomEvent.disableScrollPropagation(d);
+        d.addEventListener('toggle', function () { m.fire('gp-relabel'); }, true); return d; };
       c.addTo({{ this._parent.get_name() }});
       if (!document.getElementById('gp-style')) { var s = document.createElement('div');
         s.id = 'gp-style'; s.innerHTML = {{ this.css|tojson }}; document.head.appendChild(s.firstElementChild); }
@@ -453,8 +519,7 @@ def _make_fit_class():
     (function (m, b) {
       var t0 = Date.now(), user = false;
       function fit() { if (user) return; m.invalidateSize();
-        var s = m.getSize(), pad = s.x > 700 ? [190, 10] : [10, 10];
-        m.fitBounds(b, {paddingTopLeft: [10, 10], paddingBottomRight: pad}); }
+        m.fitBounds(b, {padding: [16, 16]}); }
       m.getContainer().addEventListener('mousedown', function () { user = true; });
       m.getContainer().addEventListener('wheel', function () { user = true; });
       window.addEventListener('resize', function () { if (Date.now() - t0 < 3000) fit(); });
@@ -471,24 +536,83 @@ def _make_fit_class():
     return FitOnResize
 
 
-def legend_html(title: str, entries: list[tuple[str, str]], *, kind: str = "fill") -> str:
-    """Legend body: *entries* are (label, colour)."""
-    rows = []
-    for label, col in entries:
-        if kind == "line":
-            sw = f'<i style="background:{col};height:3px;border:none"></i>'
-        elif kind == "point":
-            sw = f'<i style="background:{col};border-radius:50%;width:10px"></i>'
-        else:
-            sw = f'<i style="background:{col}"></i>'
-        rows.append(f"{sw}{label}")
-    return f"<b>{title}</b>" + "<br>".join(rows)
+def _make_scale_class():
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class MetricScale(MacroElement):
+        """Leaflet's scale bar in metres and kilometres only (no miles)."""
+
+        _template = Template("""
+{% macro script(this, kwargs) %}
+    L.control.scale({metric: true, imperial: false, maxWidth: 160, position: 'bottomleft'})
+      .addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "MetricScale"
+
+    return MetricScale
 
 
-def add_legend(m: Any, sections: list[str], position: str = "bottomright") -> None:
-    _make_control_class()("<hr style='margin:3px 0'>".join(sections), position, "gp-legend").add_to(
-        m
-    )
+def _swatch(col: str, kind: str) -> str:
+    if kind == "line":
+        return f'<i style="background:{col};height:3px;border:none"></i>'
+    if kind == "point":
+        return f'<i style="background:{col};border-radius:50%;width:10px"></i>'
+    return f'<i style="background:{col}"></i>'
+
+
+def legend_html(
+    title: str,
+    entries: list[tuple[str, str]],
+    *,
+    kind: str = "fill",
+    note: str = "",
+    strip: list[str] | None = None,
+    flow: bool = False,
+) -> str:
+    """One legend section: *entries* are (label, colour); *strip* a row of bare swatches; *flow*
+    puts entries side by side (for long lists of short labels)."""
+    head = f"<b>{html_escape(title)}</b>" if title else ""
+    if flow:
+        body = '<div class="gp-flow">' + "".join(
+            f"<span>{_swatch(c, kind)}{html_escape(label)}</span>" for label, c in entries
+        )
+        body += "</div>"
+    else:
+        body = "".join(
+            f'<div class="gp-row">{_swatch(c, kind)}{html_escape(label)}</div>'
+            for label, c in entries
+        )
+    if strip:
+        body = (
+            "<div>"
+            + "".join(f'<i style="background:{c};width:8px;margin-right:1px"></i>' for c in strip)
+            + "</div>"
+            + body
+        )
+    if note:
+        body += f'<div class="gp-note">{html_escape(note)}</div>'
+    return f'<div class="gp-sec">{head}{body}</div>'
+
+
+def html_escape(text: object) -> str:
+    import html
+
+    return html.escape(str(text), quote=False)
+
+
+def add_legend(
+    m: Any, sections: list[str], position: str = "bottomright", *, title: str = "图例"
+) -> None:
+    """A collapsible legend (open at first) whose sections sit side by side, so it grows sideways
+    rather than needing a scroll bar."""
+    body = f"<details open><summary>{html_escape(title)}</summary><div class='gp-secs'>"
+    body += "".join(sections) + "</div></details>"
+    _make_control_class()(body, position, "gp-legend").add_to(m)
 
 
 def base_map(
@@ -499,7 +623,8 @@ def base_map(
     height: int = 560,
     north: str = "北",
 ) -> Any:
-    """An empty folium map fitted to (minx, miny, maxx, maxy) with scale bar and north arrow."""
+    """An empty folium map fitted to (minx, miny, maxx, maxy) with a metric scale bar and a
+    north arrow."""
     import folium
 
     if basemap not in BASEMAPS:
@@ -508,7 +633,7 @@ def base_map(
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         zoom_start=12,
         prefer_canvas=True,
         height=height,
@@ -519,6 +644,7 @@ def base_map(
     _add_basemap(m, basemap)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _make_fit_class()([[miny, minx], [maxy, maxx]]).add_to(m)
+    _make_scale_class()().add_to(m)
     _make_control_class()(f"▲<br>{north}", "topright", "gp-north").add_to(m)
     if draw:
         from folium.plugins import Draw
@@ -565,9 +691,70 @@ def bounds_4326(gdf: gpd.GeoDataFrame, basemap: str = "none") -> tuple[float, fl
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
+def render(spec: MapSpec, *, basemap: str = "none", height: int = 560, draw: bool = False) -> Any:
+    """The interactive (folium) map of a :class:`~geoplan.present.spec.MapSpec`."""
+    from geoplan.text import t
+
+    m = base_map(
+        bounds_4326(spec.extent, basemap),
+        basemap=basemap,
+        draw=draw,
+        height=height,
+        north=t("north", spec.lang),
+    )
+    for lyr in spec.layers:
+        add_layer(
+            m,
+            lyr.frame,
+            lyr.name,
+            colors=lyr.colors,
+            basemap=basemap,
+            ids=lyr.ids,
+            tooltip=lyr.tooltip,
+            style=lyr.style,
+            label_col=lyr.label_col,
+            label_rank=lyr.label_rank,
+            show=lyr.show,
+            simplify_m=lyr.simplify_m,
+            keep=lyr.keep,
+        )
+    sections = [
+        legend_html(
+            sec.title,
+            sec.entries,
+            kind=sec.kind,
+            note=sec.note,
+            strip=sec.strip,
+            flow=len(sec.entries) > 14,
+        )
+        for sec in spec.legend
+    ]
+    if sections:
+        add_legend(m, sections, title=t("legend", spec.lang))
+    return finish(m)
+
+
 def to_html(m: Any) -> str:
     """Standalone HTML of *m* (all assets inline)."""
     return m.get_root().render()
+
+
+_TK = re.compile(r"([?&]tk=)[^&\"'\s]+")
+
+
+def export_html(m: Any, title: str) -> str:
+    """HTML to hand on: a ``<title>``, the map filling the window, and no 天地图 key.
+
+    The 天地图 key is a browser key tied to this deployment: it is never written into a file that
+    leaves the server (the exported map then shows no 天地图 tiles without the recipient's own key).
+    """
+    html = to_html(m)
+    head = (
+        f"<title>{html_escape(title)}</title>"
+        "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
+    )
+    html = html.replace("</head>", head + "</head>", 1)
+    return _TK.sub(r"\1", html)
 
 
 def external_urls(html: str) -> list[str]:
@@ -591,3 +778,21 @@ def feature_at(
     if len(hits) == 0:
         return None
     return int(hits[0])
+
+
+def drawn_polygon(feature: dict | None, *, basemap: str = "none") -> gpd.GeoDataFrame | None:
+    """A polygon drawn in the browser (GeoJSON feature, lon/lat; GCJ-02 over the 高德 basemap) as
+    a one-row frame in the working CRS; None when *feature* holds no polygon."""
+    if not feature or not feature.get("geometry"):
+        return None
+    geom = shapely.geometry.shape(feature["geometry"])
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None
+    if basemap == "gaode":
+
+        def back(xy: np.ndarray) -> np.ndarray:
+            lon, lat = gcrs.gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon, lat])
+
+        geom = shapely.transform(geom, back)
+    return gcrs.to_working(gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326"))
