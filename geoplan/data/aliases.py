@@ -70,6 +70,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "founded": ("成立年份", "成立日期", "成立时间", "注册时间", "注册日期"),
         "high_tech": ("高新技术企业", "是否高新技术企业", "是否高企", "高企"),
         "sector": ("行业门类",),
+        "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "TYSHXYDM", "NSRSBH"),
+        "industry_code": ("行业代码", "国民经济行业代码", "所属行业代码", "国标行业代码", "HYDM"),
+        "lon": ("经度", "lng", "lon", "longitude", "X坐标", "东经"),
+        "lat": ("纬度", "lat", "latitude", "Y坐标", "北纬"),
     },
     "landuse_survey": {
         "patch_id": ("BSM", "标识码", "TBBH", "图斑编号"),
@@ -93,11 +97,66 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "use": ("土地用途", "TDYT"),
     },
     "zone": {"name": ("名称", "园区名称")},
+    "roads": {
+        "road_id": ("道路编号", "编号", "DLBH"),
+        "name": ("道路名称", "名称", "路名", "DLMC"),
+        "road_class": ("道路等级", "等级", "DLDJ"),
+        "status": ("状态", "建设状态"),
+        "width_m": ("红线宽度", "道路宽度", "宽度", "HXKD"),
+    },
+    "facilities": {
+        "facility_id": ("设施编号", "编号"),
+        "name": ("设施名称", "名称"),
+        "kind": ("设施类型", "类型", "类别"),
+        "status": ("状态", "建设状态"),
+        "area_m2": ("占地面积", "用地面积"),
+        "capacity": ("规模", "班数", "床位数", "学位数"),
+    },
 }  # fmt: skip
 
 #: layer type → field → {spelling: stored value}.
+_BUILD = {"已建": "built", "已建成": "built", "现状": "built", "建成": "built", "在建": "under_construction",
+          "规划": "planned", "拟建": "planned", "待建": "planned"}  # fmt: skip
+
 VALUE_SPELLINGS: dict[str, dict[str, dict[str, str]]] = {
     "parcels": {"status": _STATUS},
+    "roads": {
+        "road_class": {
+            "快速路": "expressway",
+            "高速公路": "expressway",
+            "主干路": "arterial",
+            "主干道": "arterial",
+            "次干路": "secondary",
+            "次干道": "secondary",
+            "支路": "branch",
+        },
+        "status": _BUILD,
+    },
+    "facilities": {
+        "kind": {
+            "公园": "park",
+            "游园": "park",
+            "绿地": "park",
+            "学校": "school",
+            "小学": "school",
+            "中学": "school",
+            "初中": "school",
+            "高中": "school",
+            "九年一贯制学校": "school",
+            "幼儿园": "kindergarten",
+            "医院": "hospital",
+            "社区卫生服务中心": "clinic",
+            "卫生服务站": "clinic",
+            "诊所": "clinic",
+            "高校": "university",
+            "大学": "university",
+            "科研机构": "research",
+            "体育场馆": "sports",
+            "文化设施": "culture",
+            "其他": "other",
+        },
+        "status": {"现状": "existing", "已建": "existing", "规划": "planned", "拟建": "planned"},
+    },
     "firms": {
         "scale": {"规上": "规上", "规模以上": "规上", "规下": "规下", "规模以下": "规下"},
         "tenure": {"自有": "own", "自建": "own", "租赁": "rent", "承租": "rent", "租用": "rent"},

@@ -433,6 +433,23 @@ FIRMS = _register(
                 required=False,
                 choices=("industry", "service", "utility"),
             ),
+            Field(
+                "credit_code",
+                "str",
+                "统一社会信用代码",
+                "unified social credit code",
+                required=False,
+            ),
+            Field(
+                "industry_code",
+                "str",
+                "国民经济行业代码",
+                "industry code (GB/T 4754-2017)",
+                required=False,
+            ),
+            # firm location as lon/lat (for linking firms to parcels by point-in-polygon)
+            Field("lon", "float", "经度", "longitude", unit="°", required=False, min=-180, max=180),
+            Field("lat", "float", "纬度", "latitude", unit="°", required=False, min=-90, max=90),
         ),
     )
 )

@@ -46,8 +46,7 @@ class ColumnMatch:
         return "given" if self.how == "mapping" else "high"
 
     def describe(self) -> str:
-        unit = f" [{self.stated_unit}]" if self.stated_unit else ""
-        return f"{self.column}{unit}"
+        return self.column
 
 
 @dataclass
@@ -165,15 +164,15 @@ def match_columns(
     claims: dict[str, list[str]] = {}
     for m in mapping.matches.values():
         claims.setdefault(m.column, []).append(m.field)
-    for col, fields in claims.items():
-        if len(fields) > 1:
-            given = [f for f in fields if mapping.matches[f].how == "mapping"]
+    for col, claimants in claims.items():
+        if len(claimants) > 1:
+            given = [name for name in claimants if mapping.matches[name].how == "mapping"]
             keep = given[0] if len(given) == 1 else None
-            for f in fields:
-                if f != keep:
-                    del mapping.matches[f]
+            for name in claimants:
+                if name != keep:
+                    del mapping.matches[name]
                     if keep is None:
-                        mapping.ambiguous.setdefault(f, []).append(col)
+                        mapping.ambiguous.setdefault(name, []).append(col)
     used = {m.column for m in mapping.matches.values()} | {
         c for cs in mapping.ambiguous.values() for c in cs
     }
@@ -244,7 +243,7 @@ def parse_year(v: object) -> float:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return float("nan")
     if hasattr(v, "year") and not isinstance(v, int | float):
-        return float(v.year)  # type: ignore[union-attr]
+        return float(v.year)
     text = _text(v)
     if text == "":
         return float("nan")

@@ -238,12 +238,16 @@ def geodesic_area_m2(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def m2_to_mu(area_m2: np.ndarray | float) -> np.ndarray | float:
     """Square metres → 亩 (1 亩 = 10000/15 m²)."""
-    return np.asarray(area_m2) / M2_PER_MU if not np.isscalar(area_m2) else area_m2 / M2_PER_MU
+    if isinstance(area_m2, int | float):
+        return area_m2 / M2_PER_MU
+    return np.asarray(area_m2, dtype=float) / M2_PER_MU
 
 
 def mu_to_m2(area_mu: np.ndarray | float) -> np.ndarray | float:
     """亩 → square metres."""
-    return np.asarray(area_mu) * M2_PER_MU if not np.isscalar(area_mu) else area_mu * M2_PER_MU
+    if isinstance(area_mu, int | float):
+        return area_mu * M2_PER_MU
+    return np.asarray(area_mu, dtype=float) * M2_PER_MU
 
 
 # --------------------------------------------------------------------------------------------

@@ -281,9 +281,10 @@ def _check_geometry(
         field="geometry",
         hint="draw the feature or delete the row",
     )
+    kinds = lt.geometry or ()
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     present = ~none & ~empty
-    wrong = present & ~np.isin(types, list(lt.geometry))
+    wrong = present & ~np.isin(types, list(kinds))
     if wrong.any():
         found = ", ".join(sorted({t for t in types[wrong] if t}))
         _add_rows(
@@ -291,7 +292,7 @@ def _check_geometry(
             wrong,
             f"geometry type {found} not allowed",
             field="geometry",
-            hint=f"a {lt.name} layer takes {'/'.join(lt.geometry)}",
+            hint=f"a {lt.name} layer takes {'/'.join(kinds)}",
         )
     invalid = present & ~wrong & ~shapely.is_valid(geoms)
     repaired = 0
@@ -299,7 +300,7 @@ def _check_geometry(
         if repair:
             fixed = shapely.make_valid(geoms[invalid])
             # make_valid may return a GeometryCollection; keep the parts of the declared kind
-            fixed = np.array([_keep_kind(g, lt.geometry) for g in fixed], dtype=object)
+            fixed = np.array([_keep_kind(g, kinds) for g in fixed], dtype=object)
             geoms = geoms.copy()
             geoms[invalid] = fixed
             gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
@@ -346,7 +347,7 @@ def _keep_kind(geom: shapely.Geometry, kinds: tuple[str, ...]) -> shapely.Geomet
     return geom
 
 
-def _check_plausible_location(
+def check_plausible_location(
     gdf: gpd.GeoDataFrame,
     report: ValidationReport,
     zone_bounds: tuple[float, float, float, float] | None,
@@ -532,7 +533,7 @@ def load_layer(
     data, report = validate_frame(gdf, lt, source=source, repair=repair)
     report.problems[:0] = report_crs
     if not report_crs and report.ok:
-        _check_plausible_location(data, report, zone_bounds)
+        check_plausible_location(data, report, zone_bounds)
     if strict:
         report.raise_if_errors()
     if to_working and data.crs is not None and report.ok:

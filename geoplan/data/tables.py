@@ -119,8 +119,8 @@ def locate_header(sheet: Sheet, score: Callable[[list[str]], int]) -> Located | 
     n = min(HEADER_SEARCH_ROWS, len(grid))
     rows = [_cells(grid.iloc[i]) for i in range(n)]
     for i in range(n):
-        candidates = [((i,), rows[i])]
-        if i + 1 < n:
+        candidates: list[tuple[tuple[int, ...], list[str]]] = [((i,), rows[i])]
+        if i + 1 < n and any(rows[i]) and any(rows[i + 1]):
             candidates.append(((i, i + 1), _combined(rows[i], rows[i + 1])))
         for idx, names in candidates:
             s = score(names)

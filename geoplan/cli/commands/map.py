@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from geoplan.data.io import write_text_atomic
     from geoplan.present import maps, viz
-    from geoplan.zone import DEFAULT_CATALOG, load_zone
+    from geoplan.zone import load_zone
 
-    zone = load_zone(args.catalog or DEFAULT_CATALOG)
+    zone = load_zone(zone_path(args))
     m = viz.layout_map(
         zone,
         structure=args.structure,
