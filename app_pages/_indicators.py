@@ -23,7 +23,7 @@ def catalogue():
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def tier_list():
-    from geoplan.standards.industry import TIERS_FILE, load_tiers, tables_dir
+    from geoplan.standards.chains_tiers import TIERS_FILE, load_tiers, tables_dir
 
     p = tables_dir() / TIERS_FILE
     return load_tiers(p) if p.exists() else None
@@ -31,7 +31,7 @@ def tier_list():
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def chain_list():
-    from geoplan.standards.industry import CHAINS_FILE, load_chains, tables_dir
+    from geoplan.standards.chains_tiers import CHAINS_FILE, load_chains, tables_dir
 
     p = tables_dir() / CHAINS_FILE
     return load_chains(p) if p.exists() else None

@@ -61,8 +61,9 @@ def _chains(zone, key: tuple, lang: str, basemap: str) -> None:
     spec, m, cand = _chain(zone, key, pick, lang, basemap)
     C.show_map(m, key=f"ch_map_{pick}_{lang}_{basemap}", returned=[], height=560)
     C.map_downloads(spec, m, key=f"ch_dl_{pick}", file_stem=f"geoplan_chain_{pick}")
+    links, named = "、".join(c.links) or "—", "、".join(c.anchors_named[:6]) or "—"
     st.caption(
-        f"{T('chain_col_links')}：{'、'.join(c.links) or '—'} · {T('chain_col_named')}：{'、'.join(c.anchors_named[:6]) or '—'} · {T('source')}：{c.source}"
+        f"{T('chain_col_links')}：{links} · {T('chain_col_named')}：{named} · {T('source')}：{c.source}"
     )
     left, right = st.columns([3, 2])
     with left:

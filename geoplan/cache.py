@@ -253,7 +253,7 @@ def _disk_put(namespace: str, k: str, value: Any) -> None:
 
 
 def _entries() -> list[tuple[float, int, Path]]:
-    out = []
+    out: list[tuple[float, int, Path]] = []
     root = _disk_root()
     if not root.exists():
         return out
@@ -294,11 +294,11 @@ def memo(
     """
     found, value = _memory_get(namespace, k)
     if found:
-        return value  # type: ignore[no-any-return]
+        return value
     with _key_lock(namespace, k):
         found, value = _memory_get(namespace, k)
         if found:
-            return value  # type: ignore[no-any-return]
+            return value
         if disk:
             found, value = _disk_get(namespace, k)
         if not found:
@@ -306,7 +306,7 @@ def memo(
             if disk:
                 _disk_put(namespace, k, value)
         _memory_put(namespace, k, value, entries)
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def forget_memory() -> None:

@@ -4,7 +4,7 @@ These are read-only defaults. Functions take explicit arguments and fall back to
 nothing in geoplan mutates them at run time (the app serves many users from one process).
 
 Environment variables are read here and only here, each by one function below, at call time (so a
-test or a server can set them before use): ``GEOPLAN_ROOT``, ``GEOPLAN_PROJECTS_DIR``,
+test or a server can set them before use): ``GEOPLAN_ROOT``, ``GEOPLAN_ZONE``, ``GEOPLAN_PROJECTS_DIR``,
 ``GEOPLAN_STORE``, ``GEOPLAN_USER``, ``GEOPLAN_PG_URL``, ``GEOPLAN_PG_SCHEMA``,
 ``GEOPLAN_STORE_BUSY_TIMEOUT``, ``GEOPLAN_CACHE_DIR``, ``GEOPLAN_CACHE_MAX_MB``, ``TIANDITU_KEY``,
 and libpq's ``PGUSER`` / ``PGHOST`` / ``PGPORT`` (for messages only).
@@ -60,6 +60,16 @@ def projects_dir() -> Path:
     """The folder holding project stores and zone folders (``GEOPLAN_PROJECTS_DIR`` or ``~/.geoplan/projects``)."""
     env = _env("GEOPLAN_PROJECTS_DIR")
     return Path(env).expanduser() if env else Path.home() / ".geoplan" / "projects"
+
+
+def zone_env() -> str:
+    """``GEOPLAN_ZONE``: the zone commands and the app open by default ("" = the bundled sample)."""
+    return _env("GEOPLAN_ZONE")
+
+
+def zones_dir() -> Path:
+    """The folder holding the user's zone folders (``<projects>/zones``)."""
+    return projects_dir() / "zones"
 
 
 def store_target() -> str:

@@ -1,29 +1,136 @@
-"""The zone's layer bundle: which files make up a zone, loaded once and validated.
+"""A zone is a folder: ``zone.yaml`` beside the zone's layers, scenarios and tables.
 
-A zone folder's ``zone.yaml`` names its layers (name, type, path relative to the folder) and
-rasters; ``layers/zone.yaml`` is the bundled sample. :func:`load_zone` reads them all into a
-:class:`ZoneData`; results are cached per (catalog path, file mtimes) and callers get copies, so
-nothing can modify the base.
+``zone.yaml`` (:class:`ZoneFile`, validated through :mod:`geoplan.config.loader`) says what the
+zone is — name, working CRS, evaluation units, plan phases, the 亩均 schemes that apply, the
+zone's industry list — which layers make it up (type and path, relative to the folder and never
+outside it), and how each layer was imported from the bureau's own files (sources, column
+mappings, code decisions), so ``geoplan zone init DIR`` reproduces it. The bundled Dalian sample
+(``layers/``) is one such folder.
+
+:func:`load_zone` reads every layer of a zone into a :class:`ZoneData` in the zone's working CRS,
+validated against the catalog; results are cached per file content stamp and callers get copies,
+so nothing can modify the base. :func:`resolve_zone` turns ``--zone DIR`` / ``GEOPLAN_ZONE`` / a
+zone name in the projects folder / nothing (the sample) into the zone's ``zone.yaml``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from geoplan import settings
+from geoplan import cache, settings
+from geoplan.config.loader import read_yaml_doc, validate
+from geoplan.data import crs as gcrs
+from geoplan.data.catalog import LAYER_TYPES
 from geoplan.data.layers import Layer, load_layer
-from geoplan.errors import SchemaError
+from geoplan.errors import GeoplanError, SchemaError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CATALOG = settings.SAMPLE_ZONE_DIR / "zone.yaml"
+ZONE_FILE = "zone.yaml"
+DEFAULT_CATALOG = settings.SAMPLE_ZONE_DIR / ZONE_FILE
+
+
+# --- zone.yaml ---------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerEntry(_Model):
+    name: str = Field(min_length=1)
+    type: str
+    path: str = Field(min_length=1)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        if v not in LAYER_TYPES:
+            msg = f"unknown layer type {v!r}; use one of: {', '.join(LAYER_TYPES)}"
+            raise ValueError(msg)
+        return v
+
+
+class CRSSpec(_Model):
+    """The working CRS: a local transverse Mercator at ``lon0`` (chosen from the extent at import)."""
+
+    lon0: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    name: str | None = None
+
+
+class UnitsSpec(_Model):
+    """Where a parcel's evaluation unit (板块 / 街道 / 组团) comes from: a layer of the zone."""
+
+    layer: str
+    label_zh: str = "评价单元"
+    label_en: str = "evaluation unit"
+
+
+class ImportSpec(_Model):
+    """How one layer was made from a bureau's file (recorded by ``zone init``, replayed by it)."""
+
+    layer: str
+    type: str
+    source: str
+    sha256: str | None = None
+    sheet: str | None = None
+    member: str | None = None
+    encoding: str | None = None
+    crs: str | None = None
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    codes: Literal["ydyh2023", "gb50137", "sandiao"] | None = None
+    code_map: dict[str, str] = Field(default_factory=dict)
+    map: dict[str, str] = Field(default_factory=dict)
+    link: Literal["parcel_id", "credit_code", "points"] | None = None
+
+
+class ZoneFile(_Model):
+    """The content of ``zone.yaml``."""
+
+    zone: str = Field(min_length=1, description="the zone's name (中文)")
+    name_en: str | None = None
+    sample: bool = False
+    crs: CRSSpec | None = None
+    units: UnitsSpec | None = None
+    phases: tuple[str, ...] = ("current", "2025", "2035")
+    schemes: tuple[str, ...] = ()
+    default_scheme: str | None = None
+    industries: tuple[str, ...] = ()
+    layers: tuple[LayerEntry, ...] = Field(min_length=1)
+    rasters: dict[str, str] = Field(default_factory=dict)
+    tables: dict[str, str] = Field(default_factory=dict)
+    imports: tuple[ImportSpec, ...] = ()
+
+    @field_validator("layers")
+    @classmethod
+    def _unique_names(cls, v: tuple[LayerEntry, ...]) -> tuple[LayerEntry, ...]:
+        names = [e.name for e in v]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            msg = f"layer name(s) listed twice: {', '.join(dup)}"
+            raise ValueError(msg)
+        return v
+
+
+def inside(folder: Path, rel: str, *, what: str, source: str) -> Path:
+    """*rel* resolved against *folder*; an error when it is absolute or leaves the folder."""
+    p = Path(rel)
+    if p.is_absolute():
+        msg = f"{source}: {what} {rel!r} is an absolute path; zone files name paths inside the zone folder"
+        raise SchemaError(msg)
+    base = folder.resolve()
+    full = (base / p).resolve()
+    if not full.is_relative_to(base):
+        msg = f"{source}: {what} {rel!r} points outside the zone folder {base}"
+        raise SchemaError(msg)
+    return full
 
 
 @dataclass(frozen=True)
@@ -33,14 +140,117 @@ class CatalogEntry:
     path: Path
 
 
+@dataclass(frozen=True)
+class ZoneProfile:
+    """A zone folder's ``zone.yaml``, parsed, with its paths resolved inside the folder."""
+
+    folder: Path
+    file: ZoneFile
+    entries: dict[str, CatalogEntry]
+    rasters: dict[str, Path]
+    tables: dict[str, Path]
+
+    @property
+    def name(self) -> str:
+        return self.file.zone
+
+    @property
+    def path(self) -> Path:
+        return self.folder / ZONE_FILE
+
+    @property
+    def scenarios_dir(self) -> Path:
+        return self.folder / "scenarios"
+
+    def working_crs(self, bounds_lonlat: tuple[float, float, float, float] | None = None) -> Any:
+        """The zone's working CRS: from ``crs.lon0``, else chosen from the extent."""
+        if self.file.crs is not None:
+            return gcrs.local_tm(self.file.crs.lon0, name=self.file.crs.name)
+        if bounds_lonlat is None:
+            msg = f"{self.path}: no 'crs' and no extent to choose one from"
+            raise SchemaError(msg)
+        return gcrs.working_crs_for(bounds_lonlat)
+
+    def table(self, name: str) -> Path | None:
+        """A zone table (``tables.plan_targets`` …), or the conventional ``tables/NAME.csv``."""
+        if name in self.tables:
+            return self.tables[name]
+        p = self.folder / "tables" / f"{name}.csv"
+        return p if p.exists() else None
+
+
+def read_profile(path: str | Path) -> ZoneProfile:
+    """Read a zone's ``zone.yaml`` (the file, or its folder)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / ZONE_FILE
+    if not p.exists():
+        msg = f"{p}: no zone here — a zone folder holds a {ZONE_FILE} (create one with `geoplan zone init`)"
+        raise SchemaError(msg)
+    doc = read_yaml_doc(p, "zone file")
+    zf = validate(ZoneFile, doc)
+    folder = p.parent.resolve()
+    entries = {
+        e.name: CatalogEntry(
+            e.name, e.type, inside(folder, e.path, what=f"layer {e.name!r}", source=p.name)
+        )
+        for e in zf.layers
+    }
+    rasters = {
+        k: inside(folder, v, what=f"raster {k!r}", source=p.name) for k, v in zf.rasters.items()
+    }
+    tables = {
+        k: inside(folder, v, what=f"table {k!r}", source=p.name) for k, v in zf.tables.items()
+    }
+    for name, e in entries.items():
+        if not e.path.exists():
+            msg = f"{p.name}: layer {name!r}: file {e.path.name} not found in {folder}"
+            raise SchemaError(msg)
+    return ZoneProfile(folder, zf, entries, rasters, tables)
+
+
+def resolve_zone(zone: str | Path | None = None) -> Path:
+    """The ``zone.yaml`` of ``--zone`` (a folder, a zone.yaml, or a zone name in the projects
+    folder), else of ``GEOPLAN_ZONE``, else of the bundled sample."""
+    value = str(zone) if zone is not None else settings.zone_env()
+    if not value:
+        return DEFAULT_CATALOG
+    p = Path(value).expanduser()
+    if p.is_dir() or p.name == ZONE_FILE or p.suffix in (".yaml", ".yml"):
+        target = p / ZONE_FILE if p.is_dir() else p
+    else:
+        target = settings.zones_dir() / value / ZONE_FILE
+    if not target.exists():
+        known = ", ".join(sorted(z.name for z in list_zones())) or "none yet"
+        msg = (
+            f"zone {value!r}: no {ZONE_FILE} found ({target}); give a zone folder, or one of the "
+            f"zones in {settings.zones_dir()}: {known}"
+        )
+        raise GeoplanError(msg)
+    return target.resolve()
+
+
+def list_zones() -> list[Path]:
+    """Zone folders in the projects folder (``<projects>/zones/*/zone.yaml``)."""
+    root = settings.zones_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.parent for p in root.glob(f"*/{ZONE_FILE}"))
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
 @dataclass
 class ZoneData:
-    """All layers of one zone in the working CRS. ``firms`` is a plain table."""
+    """All layers of one zone in its working CRS. ``firms`` is a plain table."""
 
     name: str
     layers: dict[str, pd.DataFrame]
     entries: dict[str, CatalogEntry]
     rasters: dict[str, Path] = field(default_factory=dict)
+    profile: ZoneProfile | None = None
+    crs: Any = None
 
     def __getattr__(self, item: str) -> pd.DataFrame:
         layers = self.__dict__.get("layers", {})
@@ -55,68 +265,94 @@ class ZoneData:
     def dem_path(self) -> Path | None:
         return self.rasters.get("dem")
 
+    @property
+    def folder(self) -> Path | None:
+        return self.profile.folder if self.profile is not None else None
+
     def copy(self) -> ZoneData:
         return ZoneData(
             self.name,
             {k: v.copy() for k, v in self.layers.items()},
             dict(self.entries),
             dict(self.rasters),
+            self.profile,
+            self.crs,
         )
 
     def input_paths(self) -> list[Path]:
         return [e.path for e in self.entries.values()] + list(self.rasters.values())
 
+    def bounds_lonlat(self) -> tuple[float, float, float, float] | None:
+        """The zone's extent in lon/lat (from its ``zone`` layer, else every polygon layer)."""
+        frames = [self.layers[n] for n, e in self.entries.items() if e.type == "zone"]
+        frames = frames or [f for f in self.layers.values() if isinstance(f, gpd.GeoDataFrame)]
+        if not frames:
+            return None
+        b = pd.concat([gcrs.to_wgs84(f).geometry for f in frames]).total_bounds
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
 
 def read_catalog(
     path: str | Path = DEFAULT_CATALOG,
 ) -> tuple[str, list[CatalogEntry], dict[str, Path]]:
-    """Parse a catalog YAML; paths are resolved against the catalog's project root."""
-    p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        msg = f"{p}: cannot read the layer catalog ({exc})"
-        raise SchemaError(msg) from exc
-    root = p.parent
-    entries = []
-    for i, item in enumerate(doc.get("layers") or []):
-        for key in ("name", "type", "path"):
-            if key not in item:
-                msg = f"{p.name}: layers[{i}] lacks '{key}'"
-                raise SchemaError(msg)
-        entries.append(CatalogEntry(item["name"], item["type"], (root / item["path"]).resolve()))
-    rasters = {k: (root / v).resolve() for k, v in (doc.get("rasters") or {}).items()}
-    return doc.get("zone", p.stem), entries, rasters
-
-
-def load_zone(catalog: str | Path = DEFAULT_CATALOG, *, copy: bool = True) -> ZoneData:
-    """Load every layer of the catalog (validated, working CRS).
-
-    Returns a private copy; ``copy=False`` returns the shared cached layers, for callers that
-    promise never to modify them (the scenario engine, which edits copies of what it changes).
-    """
-    p = Path(catalog).resolve()
-    z = _load_zone_cached(str(p), zone_stamp(p))
-    return z.copy() if copy else z
+    """``(name, layer entries, rasters)`` of a zone file (kept for callers of the old catalog)."""
+    prof = read_profile(path)
+    return prof.name, list(prof.entries.values()), prof.rasters
 
 
 def zone_stamp(catalog: str | Path = DEFAULT_CATALOG) -> tuple:
-    """(path, mtime) of every file of a catalog: changes whenever one of them is edited."""
+    """(path, size, mtime) of every file of a zone: changes whenever one of them is edited."""
     p = Path(catalog).resolve()
-    _, entries, rasters = read_catalog(p)
-    files = [p, *(e.path for e in entries), *rasters.values()]
-    return tuple((str(f), f.stat().st_mtime_ns if f.exists() else 0) for f in files)
+    if p.is_dir():
+        p = p / ZONE_FILE
+    prof = read_profile(p)
+    files = [p, *(e.path for e in prof.entries.values()), *prof.rasters.values()]
+    out = []
+    for f in files:
+        st = f.stat() if f.exists() else None
+        out.append((str(f), st.st_size if st else 0, st.st_mtime_ns if st else 0))
+    return tuple(out)
 
 
-@lru_cache(maxsize=4)
-def _load_zone_cached(catalog: str, stamp: tuple) -> ZoneData:
-    name, entries, rasters = read_catalog(catalog)
+def load_zone(catalog: str | Path | None = None, *, copy: bool = True) -> ZoneData:
+    """Load every layer of a zone (validated, in the zone's working CRS).
+
+    *catalog* is a zone folder or its ``zone.yaml`` (default: :func:`resolve_zone`). Returns a
+    private copy; ``copy=False`` returns the shared cached layers, for callers that promise never
+    to modify them (the scenario engine, which edits copies of what it changes).
+    """
+    p = resolve_zone(catalog) if catalog is None else Path(catalog).resolve()
+    if p.is_dir():
+        p = p / ZONE_FILE
+    stamp = zone_stamp(p)
+    z = cache.memo("zone", cache.key("zone", stamp), lambda: _load(p), entries=4)
+    return z.copy() if copy else z
+
+
+def _load(path: Path) -> ZoneData:
+    prof = read_profile(path)
     layers: dict[str, pd.DataFrame] = {}
-    for e in entries:
-        layer: Layer = load_layer(e.path, e.type)
+    bounds: tuple[float, float, float, float] | None = None
+    order = sorted(prof.entries.values(), key=lambda e: e.type != "zone")  # the boundary first
+    target = prof.working_crs() if prof.file.crs is not None else None
+    for e in order:
+        if target is None and e.type == "zone":
+            raw = load_layer(e.path, e.type, to_working=False)
+            b = gcrs.to_wgs84(raw.data).geometry.total_bounds
+            bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            target = prof.working_crs(bounds)
+        layer: Layer = load_layer(e.path, e.type, target_crs=target, zone_bounds=bounds)
+        if e.type == "zone" and bounds is None and isinstance(layer.data, gpd.GeoDataFrame):
+            b = gcrs.to_wgs84(layer.data).geometry.total_bounds
+            bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
         layers[e.name] = layer.data
-    logger.info("loaded zone %s: %s", name, ", ".join(f"{k}={len(v)}" for k, v in layers.items()))
-    return ZoneData(name, layers, {e.name: e for e in entries}, rasters)
+    if target is None:
+        msg = f"{path}: the zone has no 'crs' and no zone boundary layer to choose one from"
+        raise SchemaError(msg)
+    logger.info(
+        "loaded zone %s: %s", prof.name, ", ".join(f"{k}={len(v)}" for k, v in layers.items())
+    )
+    return ZoneData(prof.name, layers, prof.entries, prof.rasters, prof, target)
 
 
 def layer_summary(zone: ZoneData) -> list[dict]:

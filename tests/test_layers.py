@@ -95,8 +95,11 @@ def test_lonlat_labelled_projected_is_caught_by_location(tmp_path, parcels_4326)
     wrong.to_file(path, engine="pyogrio")
     report = validate_file(path, "parcels")
     assert not report.ok
-    assert "km from the Dalian zone" in _messages(report)
+    assert "outside China" in _messages(report)
     assert "CRS" in _messages(report)
+    # against the zone's own extent, the message says how far and names the CRS to try
+    report = validate_file(path, "parcels", zone_bounds=(121.30, 38.78, 121.56, 38.95))
+    assert "outside the zone's extent" in _messages(report)
 
 
 def test_gcj02_declared_data_is_converted_on_entry(tmp_path, parcels_4326):
@@ -235,7 +238,7 @@ def test_gb18030_detected_from_bytes(tmp_path, parcels_4326):
     gdf = parcels_4326.copy()
     gdf["plate"] = "龙头"
     z = _write_zip_shp(gdf, tmp_path, encoding="GB18030", keep_cpg=False)
-    with io._extracted_shapefile(z) as shp:
+    with io._extracted_vector(z, None) as shp:
         assert io.detect_dbf_encoding(shp) == "GB18030"
 
 

@@ -16,7 +16,7 @@ import shapely
 
 from geoplan.analysis.units import firm_units
 from geoplan.errors import GeoplanError
-from geoplan.standards.industry import CHAIN_ROLES, Chain, ChainList
+from geoplan.standards.chains_tiers import CHAIN_ROLES, Chain, ChainList
 
 ROLE_ORDER = {r: i for i, r in enumerate(CHAIN_ROLES)}
 

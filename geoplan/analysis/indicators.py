@@ -344,7 +344,7 @@ STORE_NAME = "plan_actuals"
 def load_catalogue(zone_dir=None) -> Catalogue:
     """The catalogue of a zone folder (``tables/plan_targets.csv``; the bundled sample by default)."""
     from geoplan.data.indicator_tables import PLAN_TARGETS_FILE, read_plan_targets
-    from geoplan.standards.industry import tables_dir
+    from geoplan.standards.chains_tiers import tables_dir
 
     path = tables_dir(zone_dir) / PLAN_TARGETS_FILE
     return catalogue(read_plan_targets(path), source=path.name)

@@ -16,7 +16,7 @@ import shapely
 
 from geoplan.analysis.units import OUTSIDE, firm_units, parcel_units, unit_polygons
 from geoplan.settings import M2_PER_MU
-from geoplan.standards.industry import TierList, split_tiers
+from geoplan.standards.chains_tiers import TierList, split_tiers
 
 
 def tier_flags(firms: pd.DataFrame, tiers: TierList) -> pd.DataFrame:

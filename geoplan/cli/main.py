@@ -52,7 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
+    _add_zone_option(sub)
     return parser
+
+
+#: Commands that work on no zone (they name their own store or folder).
+_NO_ZONE = {"store", "zone", "cache"}
+
+
+def _add_zone_option(sub: argparse._SubParsersAction, path: tuple[str, ...] = ()) -> None:
+    """Give every command ``--zone DIR`` (default ``GEOPLAN_ZONE``, else the bundled sample)."""
+    for name, parser in sub.choices.items():
+        if not path and name in _NO_ZONE:
+            continue
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in nested:
+            _add_zone_option(action, (*path, name))
+        if not nested and not any("--zone" in a.option_strings for a in parser._actions):
+            parser.add_argument(
+                "--zone",
+                metavar="DIR",
+                help="zone folder (its zone.yaml), or a zone name in the projects folder; "
+                "default: $GEOPLAN_ZONE, else the bundled sample",
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

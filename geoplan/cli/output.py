@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+
+
+def zone_path(args: object) -> Path:
+    """The ``zone.yaml`` a command works on: ``--zone``, ``--catalog``, ``GEOPLAN_ZONE`` or the sample."""
+    from geoplan.zone import resolve_zone
+
+    value = getattr(args, "zone", None) or getattr(args, "catalog", None)
+    return resolve_zone(value)
 
 
 def dump_json(obj: object) -> None:

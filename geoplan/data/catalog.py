@@ -11,7 +11,7 @@ money is in 万元, energy in 吨标准煤 (tce), power in MVA/kW, water in m³/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 POLYGONS = ("Polygon", "MultiPolygon")
 LINES = ("LineString", "MultiLineString")
@@ -35,6 +35,12 @@ class Field:
     max: float | None = None
     choices: tuple[str, ...] | None = None
     unique: bool = False
+    #: Column names a bureau's file may use for this field: Chinese labels and their variants,
+    #: national database-standard abbreviations (DKBH, YDDM, TBMJ …). Matched after
+    #: normalisation (full-width → half-width, case, spaces, units in brackets removed).
+    aliases: tuple[str, ...] = ()
+    #: Spellings of allowed values: ``{"已建": "built", "是": "规上"}`` (matched normalised).
+    value_aliases: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
         d = {
@@ -48,6 +54,8 @@ class Field:
         for key in ("min", "max", "choices"):
             if getattr(self, key) is not None:
                 d[key] = list(getattr(self, key)) if key == "choices" else getattr(self, key)
+        if self.aliases:
+            d["aliases"] = list(self.aliases)
         return d
 
 
@@ -217,8 +225,8 @@ PARCELS = _register(
         (
             _id("parcel_id", "地块编号", "parcel id"),
             Field("land_use", "str", "用地用海分类代码", "land-use code (用地用海 2023)"),
-            Field("area_m2", "float", "用地面积", "land area", unit="m²", min=0),
-            Field("area_mu", "float", "用地面积(亩)", "land area", unit="亩", min=0),
+            Field("area_m2", "float", "用地面积", "land area", unit="m²", min=0, max=1e8),
+            Field("area_mu", "float", "用地面积(亩)", "land area", unit="亩", min=0, max=150_000),
             Field("far", "float", "容积率", "floor area ratio", min=0, max=30),
             Field("coverage", "float", "建筑系数", "building coverage", unit="ratio", min=0, max=1),
             Field("status", "str", "状态", "status", choices=PARCEL_STATUS),
@@ -261,6 +269,7 @@ PARCELS = _register(
                 unit="万元",
                 required=False,
                 min=0,
+                max=1e9,
             ),
             Field(
                 "idle_since",
@@ -318,11 +327,47 @@ FIRMS = _register(
             Field("name", "str", "企业名称", "firm name"),
             Field("industry", "str", "产业(1+6)", "industry (1+6 system)"),
             Field("scale", "str", "规模", "scale (规上/规下)", choices=("规上", "规下")),
-            Field("tax", "float", "税收", "tax paid", unit="万元", min=0),
-            Field("revenue", "float", "营业收入", "revenue", unit="万元", min=0),
-            Field("value_added", "float", "增加值", "value added", unit="万元"),
-            Field("energy_tce", "float", "综合能耗", "energy use", unit="吨标准煤", min=0),
-            Field("employees", "int", "从业人员", "employees", unit="人", min=0),
+            Field("tax", "float", "税收", "tax paid", unit="万元", min=0, max=1e8),
+            Field(
+                "revenue",
+                "float",
+                "营业收入",
+                "revenue",
+                unit="万元",
+                required=False,
+                min=0,
+                max=1e9,
+            ),
+            Field(
+                "value_added",
+                "float",
+                "增加值",
+                "value added",
+                unit="万元",
+                required=False,
+                min=-1e8,
+                max=1e9,
+            ),
+            Field(
+                "energy_tce",
+                "float",
+                "综合能耗",
+                "energy use",
+                unit="吨标准煤",
+                required=False,
+                min=0,
+                max=1e8,
+            ),
+            Field(
+                "employees",
+                "int",
+                "从业人员",
+                "employees",
+                unit="人",
+                required=False,
+                min=0,
+                max=2e6,
+            ),
             Field(
                 "emissions_t",
                 "float",
@@ -331,6 +376,7 @@ FIRMS = _register(
                 unit="t",
                 required=False,
                 min=0,
+                max=1e07,
             ),
             Field(
                 "electricity_mwh",
@@ -340,8 +386,18 @@ FIRMS = _register(
                 unit="MWh",
                 required=False,
                 min=0,
+                max=1e08,
             ),
-            Field("rd_spend", "float", "研发经费", "R&D spend", unit="万元", required=False, min=0),
+            Field(
+                "rd_spend",
+                "float",
+                "研发经费",
+                "R&D spend",
+                unit="万元",
+                required=False,
+                min=0,
+                max=1e8,
+            ),
             Field(
                 "fixed_investment",
                 "float",
@@ -350,6 +406,7 @@ FIRMS = _register(
                 unit="万元",
                 required=False,
                 min=0,
+                max=1e9,
             ),
             Field(
                 "tenure", "str", "用地方式", "land tenure", required=False, choices=("own", "rent")
@@ -362,6 +419,7 @@ FIRMS = _register(
                 unit="m²",
                 required=False,
                 min=0,
+                max=1e07,
             ),
             Field(
                 "founded", "int", "成立年份", "founding year", required=False, min=1900, max=2100
@@ -375,6 +433,23 @@ FIRMS = _register(
                 required=False,
                 choices=("industry", "service", "utility"),
             ),
+            Field(
+                "credit_code",
+                "str",
+                "统一社会信用代码",
+                "unified social credit code",
+                required=False,
+            ),
+            Field(
+                "industry_code",
+                "str",
+                "国民经济行业代码",
+                "industry code (GB/T 4754-2017)",
+                required=False,
+            ),
+            # firm location as lon/lat (for linking firms to parcels by point-in-polygon)
+            Field("lon", "float", "经度", "longitude", unit="°", required=False, min=-180, max=180),
+            Field("lat", "float", "纬度", "latitude", unit="°", required=False, min=-90, max=90),
         ),
     )
 )
@@ -579,6 +654,117 @@ CATCHMENTS = _register(
         optional=True,
     )
 )
+
+
+LANDUSE_SURVEY = _register(
+    LayerType(
+        "landuse_survey",
+        "国土调查地类图斑",
+        "land-use survey patches (三调 DLTB)",
+        "patch_id",
+        POLYGONS,
+        (
+            _id("patch_id", "图斑标识码", "patch id"),
+            Field("land_use", "str", "用地用海分类代码", "land-use code (用地用海 2023)"),
+            Field("area_m2", "float", "图斑面积", "patch area", unit="m²", min=0, max=1e9),
+            Field("area_mu", "float", "图斑面积(亩)", "patch area", unit="亩", min=0, max=1.5e6),
+            Field("land_use_name", "str", "地类名称", "land-use class name", required=False),
+            Field("owner", "str", "权属单位名称", "owning collective or unit", required=False),
+            Field("location", "str", "坐落单位名称", "location unit", required=False),
+            Field(
+                "town_attr", "str", "城镇村属性码", "urban/town/village attribute", required=False
+            ),
+            Field(
+                "deduct_ratio",
+                "float",
+                "扣除地类系数",
+                "deduction coefficient (田坎)",
+                required=False,
+                min=0,
+                max=1,
+            ),
+            Field(
+                "survey_year", "int", "数据年份", "survey year", required=False, min=2000, max=2100
+            ),
+            *_provenance(),
+        ),
+        optional=True,
+    )
+)
+
+UNITS = _register(
+    LayerType(
+        "units",
+        "评价单元",
+        "evaluation units (板块 / 街道 / 组团)",
+        "unit_id",
+        POLYGONS,
+        (
+            _id("unit_id", "单元编号", "unit id"),
+            _name(),
+            Field(
+                "kind",
+                "str",
+                "单元类型",
+                "unit kind",
+                required=False,
+                choices=("plate", "street", "cluster", "district", "other"),
+            ),
+            *_provenance(),
+        ),
+        optional=True,
+    )
+)
+
+LAND_REGISTER = _register(
+    LayerType(
+        "land_register",
+        "宗地登记",
+        "land register (宗地 / 不动产 rights)",
+        "record_id",
+        None,
+        (
+            Field("record_id", "str", "登记编号", "record id", required=False, unique=True),
+            Field("parcel_id", "str", "宗地代码", "parcel id"),
+            Field("credit_code", "str", "权利人统一社会信用代码", "right holder's credit code"),
+            Field("holder", "str", "权利人", "right holder", required=False),
+            Field("use", "str", "土地用途", "registered land use", required=False),
+        ),
+        optional=True,
+    )
+)
+
+
+# --- recognition of a bureau's column names and value spellings (geoplan.data.columns) ---------
+
+
+def _recognise(
+    type_name: str,
+    aliases: dict[str, tuple[str, ...]],
+    values: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Attach column aliases and value spellings to the fields of a registered layer type."""
+    lt = LAYER_TYPES[type_name]
+    unknown = (set(aliases) | set(values or {})) - {f.name for f in lt.fields}
+    if unknown:
+        msg = f"catalog: aliases for unknown {type_name} field(s): {', '.join(sorted(unknown))}"
+        raise RuntimeError(msg)
+    fields = tuple(
+        replace(
+            f,
+            aliases=aliases.get(f.name, f.aliases),
+            value_aliases=tuple((values or {}).get(f.name, {}).items()) or f.value_aliases,
+        )
+        for f in lt.fields
+    )
+    LAYER_TYPES[type_name] = replace(lt, fields=fields)
+
+
+# Attach the recognition vocabulary (geoplan.data.aliases holds it as plain data).
+from geoplan.data.aliases import ALIASES, VALUE_SPELLINGS  # noqa: E402 - data only, no cycle
+
+for _type, _aliases in ALIASES.items():
+    _recognise(_type, _aliases, VALUE_SPELLINGS.get(_type))
 
 
 def layer_type(name: str) -> LayerType:

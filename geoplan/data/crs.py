@@ -1,18 +1,23 @@
-"""CRS policy for geoplan: one working metric CRS, strict CRS checks, Chinese offset datums.
+"""CRS policy for geoplan: one working metric CRS per zone, strict CRS checks, Chinese offset datums.
 
 Working CRS
 -----------
-The zone (凌水, 七贤岭, 龙王塘 and the detached 龙头分园) spans roughly 121.30–121.56°E, right on
-121.5°E, the boundary between CGCS2000 3-degree Gauss-Krüger zones 40 (CM 120°E, EPSG:4549 /
-4528) and 41 (CM 123°E, EPSG:4550 / 4529). In either standard zone the far side of the park sits
-1.3–1.7° from the central meridian, where the point scale error reaches 2–3·10⁻⁴ and the area
-error 0.04–0.06 % — too close to the 0.05 % budget for 亩 figures that go into 公示 lists.
+Every zone works in a zone-local transverse Mercator on the CGCS2000 datum: central meridian at
+the zone's centre (rounded to 0.05°), scale 1, false easting 500 km (:func:`local_tm`,
+:func:`working_crs_for`). Within ±140 km of the meridian the point scale error stays below
+2.5·10⁻⁴ and planar areas match geodesic areas to better than 0.05 % — anywhere in China, for
+any zone (a zone is tens of km across). Standard Gauss-Krüger zones are not good enough for zones
+that straddle a zone boundary: the Dalian High-tech Zone spans 121.30–121.56°E, right on 121.5°E,
+the boundary between 3-degree zones 40 (CM 120°E) and 41 (CM 123°E), where either zone puts area
+errors near 0.05 % — too close to the budget for 亩 figures that go into 公示 lists. The local CRS
+has no EPSG code; its full WKT travels with every file we write. Data in standard CGCS2000 zones
+is reprojected on entry.
 
-geoplan therefore works in a zone-local transverse Mercator on the CGCS2000 datum with the central
-meridian at 121.45°E (the zone's centre), scale 1, false easting 500 km. Across the whole zone
-(±15 km from the meridian) the scale error stays below 3·10⁻⁶, so planar areas match geodesic
-areas to better than 0.001 %. It has no EPSG code; its full WKT travels with every file we write.
-Users whose data is in a standard CGCS2000 zone are reprojected on entry.
+Plausibility
+------------
+:func:`plausible_extent` compares data with the zone's own extent, and :func:`likely_crs` names
+the standard Chinese CRS under which projected coordinates would land inside the zone (the
+usual mistake: a CRS-less Gauss-Krüger file given the neighbouring zone).
 
 Chinese offset systems
 ----------------------
@@ -30,6 +35,7 @@ import numpy as np
 from pyproj import CRS, Geod
 from pyproj.crs import ProjectedCRS
 from pyproj.crs.coordinate_operation import TransverseMercatorConversion
+from pyproj.exceptions import CRSError as ProjCRSError
 
 from geoplan.errors import CRSError
 from geoplan.settings import M2_PER_MU
@@ -39,20 +45,67 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Central meridian of the working CRS (degrees east).
-WORKING_LON_0 = 121.45
+#: Central meridians are rounded to this step (degrees), so a zone's CRS is stable under small
+#: edits of its boundary.
+LON0_STEP = 0.05
+#: Largest distance from the central meridian at which areas stay within 0.05 % of geodesic.
+MAX_HALF_WIDTH_M = 140_000.0
 
-WORKING_CRS: CRS = ProjectedCRS(
-    name="CGCS2000 / Dalian Hi-tech local TM (CM 121.45E)",
-    conversion=TransverseMercatorConversion(
-        latitude_natural_origin=0.0,
-        longitude_natural_origin=WORKING_LON_0,
-        false_easting=500000.0,
-        false_northing=0.0,
-        scale_factor_natural_origin=1.0,
-    ),
-    geodetic_crs=CRS.from_epsg(4490),
-)
+
+def local_tm(lon0: float, *, name: str | None = None) -> CRS:
+    """The zone-local transverse Mercator on CGCS2000 with central meridian *lon0* (°E)."""
+    if not -180.0 <= lon0 <= 180.0:
+        msg = f"central meridian {lon0} is not a longitude"
+        raise CRSError(msg)
+    return ProjectedCRS(
+        name=name or f"CGCS2000 / local TM (CM {lon0:.2f}E)",
+        conversion=TransverseMercatorConversion(
+            latitude_natural_origin=0.0,
+            longitude_natural_origin=lon0,
+            false_easting=500000.0,
+            false_northing=0.0,
+            scale_factor_natural_origin=1.0,
+        ),
+        geodetic_crs=CRS.from_epsg(4490),
+    )
+
+
+def lon0_for(bounds_lonlat: tuple[float, float, float, float]) -> float:
+    """The central meridian for a zone with these lon/lat bounds (its centre, rounded)."""
+    minx, _, maxx, _ = bounds_lonlat
+    centre = (minx + maxx) / 2.0
+    return round(round(centre / LON0_STEP) * LON0_STEP, 4)
+
+
+def working_crs_for(bounds_lonlat: tuple[float, float, float, float]) -> CRS:
+    """Choose the working CRS of a zone from its extent (lon/lat bounds in WGS84/CGCS2000).
+
+    Raises :class:`CRSError` when the zone is too wide for one local meridian to keep areas
+    within 0.05 % (more than ±140 km east–west) — such an extent is a province, not a zone.
+    """
+    minx, miny, maxx, maxy = bounds_lonlat
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        msg = f"zone extent {bounds_lonlat} is not in lon/lat"
+        raise CRSError(msg)
+    lon0 = lon0_for(bounds_lonlat)
+    lat = max(abs(miny), abs(maxy))
+    half_width = (
+        max(lon0 - minx, maxx - lon0) * 111_320.0 * float(np.cos(np.radians(min(lat, 89.0))))
+    )
+    if half_width > MAX_HALF_WIDTH_M:
+        msg = (
+            f"the zone extent is {2 * half_width / 1000:.0f} km wide east–west; one working CRS keeps "
+            f"areas within 0.05 % only up to {2 * MAX_HALF_WIDTH_M / 1000:.0f} km. Split it into "
+            "zones (a province is a list of zones)"
+        )
+        raise CRSError(msg)
+    return local_tm(lon0)
+
+
+#: The bundled Dalian sample's working CRS (kept for the sample generator and old callers; zones
+#: carry their own, see :func:`working_crs_for`).
+WORKING_LON_0 = 121.45
+WORKING_CRS: CRS = local_tm(WORKING_LON_0, name="CGCS2000 / Dalian Hi-tech local TM (CM 121.45E)")
 
 #: Geographic CRS used for display (Leaflet) and for GeoJSON interchange.
 WGS84: CRS = CRS.from_epsg(4326)
@@ -79,7 +132,7 @@ def parse_crs(value: object, *, what: str = "CRS") -> CRS:
         raise CRSError(msg)
     try:
         return CRS.from_user_input(value)
-    except Exception as exc:  # pyproj raises CRSError of its own, several kinds
+    except (ProjCRSError, TypeError, ValueError) as exc:
         msg = f"cannot understand {what} {value!r}: {exc}. Use e.g. EPSG:4490 or EPSG:4549"
         raise CRSError(msg) from exc
 
@@ -143,17 +196,21 @@ def check_same_crs(*frames: gpd.GeoDataFrame, what: str = "inputs") -> None:
             raise CRSError(msg)
 
 
-def to_working(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject to the working metric CRS (no-op when already there)."""
+def to_working(gdf: gpd.GeoDataFrame, target: CRS | None = None) -> gpd.GeoDataFrame:
+    """Reproject to the zone's working CRS *target* (no-op when already there).
+
+    Without *target*, the bundled sample's CRS (callers that know their zone pass its CRS).
+    """
     if gdf.crs is None:
         msg = "cannot reproject a layer without CRS; call require_crs first"
         raise CRSError(msg)
-    if gdf.crs == WORKING_CRS:
+    target = WORKING_CRS if target is None else target
+    if gdf.crs == target:
         return gdf
     logger.debug(
         "reprojecting %d features from %s to the working CRS", len(gdf), gdf.crs.to_string()
     )
-    return gdf.to_crs(WORKING_CRS)
+    return gdf.to_crs(target)
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -181,12 +238,16 @@ def geodesic_area_m2(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def m2_to_mu(area_m2: np.ndarray | float) -> np.ndarray | float:
     """Square metres → 亩 (1 亩 = 10000/15 m²)."""
-    return np.asarray(area_m2) / M2_PER_MU if not np.isscalar(area_m2) else area_m2 / M2_PER_MU
+    if isinstance(area_m2, int | float):
+        return area_m2 / M2_PER_MU
+    return np.asarray(area_m2, dtype=float) / M2_PER_MU
 
 
 def mu_to_m2(area_mu: np.ndarray | float) -> np.ndarray | float:
     """亩 → square metres."""
-    return np.asarray(area_mu) * M2_PER_MU if not np.isscalar(area_mu) else area_mu * M2_PER_MU
+    if isinstance(area_mu, int | float):
+        return area_mu * M2_PER_MU
+    return np.asarray(area_mu, dtype=float) * M2_PER_MU
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,3 +405,59 @@ def convert_offset(gdf: gpd.GeoDataFrame, source: str, target: str = "wgs84") ->
     out = out.set_geometry(gpd_series(geoms, crs=out.crs or WGS84))
     logger.info("converted %d features from %s to %s", len(out), source, target)
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# Plausibility against the zone's own extent
+# ------------------------------------------------------------------------------------------
+
+#: Standard CGCS2000 projected families a Chinese bureau's file may be in, by EPSG code:
+#: 3-degree Gauss-Krüger with zone prefix (4513–4533, zones 25–45) and without (4534–4554,
+#: CM 75–135°E); 6-degree with prefix (4491–4501) and without (4502–4512).
+CHINA_PROJECTED_EPSG = (*range(4513, 4555), *range(4491, 4513))
+
+
+def distance_outside_km(
+    bounds_lonlat: tuple[float, float, float, float],
+    zone_bounds_lonlat: tuple[float, float, float, float],
+) -> float:
+    """How far (km, roughly) a lon/lat box lies outside the zone's box; 0 when they overlap."""
+    minx, miny, maxx, maxy = bounds_lonlat
+    zx0, zy0, zx1, zy1 = zone_bounds_lonlat
+    lat = (zy0 + zy1) / 2
+    dx = max(zx0 - maxx, minx - zx1, 0.0) * 111.32 * float(np.cos(np.radians(lat)))
+    dy = max(zy0 - maxy, miny - zy1, 0.0) * 110.57
+    return float(np.hypot(dx, dy))
+
+
+def likely_crs(
+    x: np.ndarray,
+    y: np.ndarray,
+    zone_bounds_lonlat: tuple[float, float, float, float],
+    *,
+    margin_km: float = 20.0,
+) -> list[str]:
+    """Standard Chinese CRSs under which projected coordinates (*x*, *y*) fall in the zone.
+
+    Used to name the likely CRS of a file whose declared (or missing) CRS puts it elsewhere.
+    """
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    if len(x) == 0:
+        return []
+    mx, my = float(np.nanmedian(x)), float(np.nanmedian(y))
+    if not (np.isfinite(mx) and np.isfinite(my)):
+        return []
+    hits = []
+    for code in CHINA_PROJECTED_EPSG:
+        try:
+            tr = Transformer.from_crs(code, 4490, always_xy=True)
+            lon, lat = tr.transform(mx, my)
+        except (ProjError, ProjCRSError):
+            continue
+        if np.isfinite(lon) and np.isfinite(lat):
+            d = distance_outside_km((lon, lat, lon, lat), zone_bounds_lonlat)
+            if d <= margin_km:
+                hits.append(f"EPSG:{code}")
+    return hits

@@ -20,9 +20,28 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.data import archive
 from geoplan.errors import LoadError
 
 logger = logging.getLogger(__name__)
+
+
+def _read_error_types() -> tuple[type[BaseException], ...]:
+    """What the readers raise for a file they cannot read (not for a bug of ours)."""
+    import pyarrow
+    import pyogrio.errors
+
+    return (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        pyarrow.ArrowException,
+        OSError,
+        ValueError,
+        zipfile.BadZipFile,
+    )
+
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp", ".parquet", ".geoparquet")
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -43,6 +62,12 @@ _CPG_CODECS = {
     "iso-8859-1": "ISO-8859-1",
     "88591": "ISO-8859-1",
 }
+
+
+def _excel_error_types() -> tuple[type[BaseException], ...]:
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException,)
 
 
 def _suffix(path: Path) -> str:
@@ -79,15 +104,21 @@ def read_vector(
         if suffix in (".parquet", ".geoparquet"):
             return _read_geoparquet(p)
         if suffix == ".zip":
-            with _extracted_shapefile(p) as shp:
-                return _read_shapefile(shp, encoding=encoding, label=p.name)
+            with _extracted_vector(p, layer) as inner:
+                if inner.suffix.lower() == ".shp":
+                    return _read_shapefile(inner, encoding=encoding, label=p.name)
+                return _read_ogr(inner, layer=None)
         if suffix == ".shp":
             return _read_shapefile(p, encoding=encoding, label=p.name)
         if suffix in (".gpkg", ".geojson", ".json"):
             return _read_ogr(p, layer=layer)
-    except LoadError:
-        raise
-    except Exception as exc:  # GDAL/pyarrow raise many types; all mean "cannot read this file"
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{p.name}: the attribute text is not in the encoding the file declares ({exc.encoding}); "
+            "it is probably GBK — read it with --encoding gbk (or fix the .cpg)"
+        )
+        raise LoadError(msg) from exc
+    except _read_error_types() as exc:
         msg = (
             f"{p.name}: cannot read the file ({type(exc).__name__}: "
             f"{exc}). Is it complete and in the format its name says?"
@@ -129,41 +160,61 @@ def _read_geoparquet(p: Path) -> gpd.GeoDataFrame:
     return gpd.read_parquet(p)
 
 
+_IN_ZIP = (".shp", ".gpkg", ".geojson", ".json")
+
+
 @contextlib.contextmanager
-def _extracted_shapefile(p: Path) -> Iterator[Path]:
-    """Unpack a zipped Shapefile into a temporary folder, refusing unsafe member names."""
-    try:
-        zf = zipfile.ZipFile(p)
-    except zipfile.BadZipFile as exc:
-        msg = f"{p.name}: not a valid zip archive (truncated or corrupt)"
-        raise LoadError(msg) from exc
+def _extracted_vector(p: Path, layer: str | None) -> Iterator[Path]:
+    """Unpack the one vector layer of a zip (a Shapefile's members, or a GeoPackage/GeoJSON) into
+    a temporary folder — safely (:mod:`geoplan.data.archive`) — and yield its path.
+
+    A zip holding several layers needs *layer* (the member's name, with or without suffix and
+    folder); sub-folders and GBK member names are fine.
+    """
+    zf = archive.open_zip(p)
     with zf, tempfile.TemporaryDirectory(prefix="geoplan-zip-") as tmp:
-        names = zf.namelist()
-        for name in names:
-            pure = PurePosixPath(name.replace("\\", "/"))
-            if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-                msg = f"{p.name}: unsafe member name {name!r} in the archive (absolute or '..'); refusing to extract"
-                raise LoadError(msg)
-        shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
-        if not shps:
-            msg = f"{p.name}: the archive holds no .shp file"
+        found = archive.members(zf, p.name)
+        vectors = [m for m in found if m.suffix in _IN_ZIP]
+        if not vectors:
+            msg = f"{p.name}: the archive holds no .shp, .gpkg or .geojson file"
             raise LoadError(msg)
-        if len(shps) > 1:
-            msg = f"{p.name}: the archive holds several Shapefiles ({', '.join(shps)}); zip one layer per file"
-            raise LoadError(msg)
-        stem = shps[0][:-4]
-        members = [n for n in names if n.rsplit(".", 1)[0] == stem]
-        for needed in (".shx", ".dbf"):
-            if not any(n.lower().endswith(needed) for n in members):
-                msg = f"{p.name}: the Shapefile has no {needed} member; zip all of .shp, .shx, .dbf, .prj (and .cpg)"
+        if layer is not None:
+            want = layer.replace("\\", "/").lower()
+            vectors = [
+                m
+                for m in vectors
+                if want
+                in {
+                    m.name.lower(),
+                    m.stem.lower(),
+                    PurePosixPath(m.stem).name.lower(),
+                    PurePosixPath(m.name).name.lower(),
+                }
+            ]
+            if not vectors:
+                names = ", ".join(m.name for m in found if m.suffix in _IN_ZIP)
+                msg = f"{p.name}: no layer {layer!r} in the archive; it holds {names}"
                 raise LoadError(msg)
-        try:
-            for name in members:
-                zf.extract(name, tmp)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            msg = f"{p.name}: archive member could not be extracted ({exc}); the zip is probably truncated"
-            raise LoadError(msg) from exc
-        yield Path(tmp) / shps[0]
+        if len(vectors) > 1:
+            names = ", ".join(PurePosixPath(m.stem).name for m in vectors)
+            msg = (
+                f"{p.name}: the archive holds several layers ({names}); name one with --layer NAME"
+            )
+            raise LoadError(msg)
+        chosen = vectors[0]
+        if chosen.suffix == ".shp":
+            parts = [m for m in found if m.stem == chosen.stem]
+            for needed in (".shx", ".dbf"):
+                if not any(m.suffix == needed for m in parts):
+                    msg = (
+                        f"{p.name}: the Shapefile {chosen.name} has no {needed} member; zip all of "
+                        ".shp, .shx, .dbf, .prj (and .cpg)"
+                    )
+                    raise LoadError(msg)
+        else:
+            parts = [chosen]
+        paths = archive.extract(zf, parts, Path(tmp), p.name)
+        yield paths[chosen.name]
 
 
 def detect_dbf_encoding(shp: Path) -> str:
@@ -229,7 +280,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             return pd.DataFrame(df.drop(columns=df.geometry.name, errors="ignore"))
     except LoadError:
         raise
-    except Exception as exc:
+    except _read_error_types() + _excel_error_types() as exc:
         msg = f"{p.name}: cannot read the table ({type(exc).__name__}: {exc})"
         raise LoadError(msg) from exc
     msg = f"{p.name}: unsupported table type '{suffix}'; use CSV, Parquet, Excel or GeoPackage"

@@ -23,9 +23,8 @@ from geoplan.errors import CRSError, GeoplanError, Problem, ValidationError
 
 logger = logging.getLogger(__name__)
 
-#: Features farther than this from the zone centre suggest a wrong CRS (metres).
-PLAUSIBLE_RADIUS_M = 150_000.0
-ZONE_CENTRE_LONLAT = (121.45, 38.86)
+#: Features farther than this outside the zone's extent suggest a wrong CRS (km).
+PLAUSIBLE_MARGIN_KM = 30.0
 
 
 @dataclass
@@ -282,9 +281,10 @@ def _check_geometry(
         field="geometry",
         hint="draw the feature or delete the row",
     )
+    kinds = lt.geometry or ()
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     present = ~none & ~empty
-    wrong = present & ~np.isin(types, list(lt.geometry))
+    wrong = present & ~np.isin(types, list(kinds))
     if wrong.any():
         found = ", ".join(sorted({t for t in types[wrong] if t}))
         _add_rows(
@@ -292,7 +292,7 @@ def _check_geometry(
             wrong,
             f"geometry type {found} not allowed",
             field="geometry",
-            hint=f"a {lt.name} layer takes {'/'.join(lt.geometry)}",
+            hint=f"a {lt.name} layer takes {'/'.join(kinds)}",
         )
     invalid = present & ~wrong & ~shapely.is_valid(geoms)
     repaired = 0
@@ -300,7 +300,7 @@ def _check_geometry(
         if repair:
             fixed = shapely.make_valid(geoms[invalid])
             # make_valid may return a GeometryCollection; keep the parts of the declared kind
-            fixed = np.array([_keep_kind(g, lt.geometry) for g in fixed], dtype=object)
+            fixed = np.array([_keep_kind(g, kinds) for g in fixed], dtype=object)
             geoms = geoms.copy()
             geoms[invalid] = fixed
             gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
@@ -347,47 +347,108 @@ def _keep_kind(geom: shapely.Geometry, kinds: tuple[str, ...]) -> shapely.Geomet
     return geom
 
 
-def _check_plausible_location(gdf: gpd.GeoDataFrame, report: ValidationReport) -> None:
-    """Flag data that lands far from the zone: the classic symptom of a wrong CRS."""
+def check_plausible_location(
+    gdf: gpd.GeoDataFrame,
+    report: ValidationReport,
+    zone_bounds: tuple[float, float, float, float] | None,
+) -> None:
+    """Flag coordinates that cannot be right: not lon/lat although the CRS says so, outside
+    China, or far from the zone's own extent — the classic symptoms of a wrong CRS — and name
+    the standard Chinese CRS under which the data would land in the zone."""
     geoms = gdf.geometry
-    ok = ~(geoms.isna() | geoms.is_empty)
+    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
     if not ok.any():
         return
+    b = geoms[ok].bounds
+    finite = np.isfinite(b.to_numpy()).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(ok)[~finite] + 1
+        report.add(
+            f"coordinates are not finite numbers (rows {_rows_text(rows)})",
+            field="geometry",
+            hint="fix or delete these features",
+        )
+        return
     if gdf.crs.is_geographic:
-        b = geoms[ok].total_bounds
-        if b[0] < -180 or b[2] > 180 or b[1] < -90 or b[3] > 90:
+        bad = (
+            (b["minx"] < -180) | (b["maxx"] > 180) | (b["miny"] < -90) | (b["maxy"] > 90)
+        ).to_numpy()
+        if bad.any():
+            rows = np.flatnonzero(ok)[bad] + 1
+            x, y = (
+                float(b["minx"].iloc[int(np.flatnonzero(bad)[0])]),
+                float(b["miny"].iloc[int(np.flatnonzero(bad)[0])]),
+            )
+            hint = "the data is probably projected: name its CRS with --crs"
+            if zone_bounds is not None:
+                likely = gcrs.likely_crs(
+                    b["minx"].to_numpy()[bad], b["miny"].to_numpy()[bad], zone_bounds
+                )
+                if likely:
+                    hint += f" (in {' or '.join(likely[:2])} it would lie in the zone)"
             report.add(
-                f"coordinates ({b[0]:.0f}, {b[1]:.0f}) are not lon/lat although the CRS {gdf.crs.to_string()} says so",
+                f"coordinates like ({x:.6g}, {y:.6g}) are not lon/lat although the CRS "
+                f"{gdf.crs.to_string()} says so (rows {_rows_text(rows)})",
                 field="geometry",
-                hint="the data is probably projected: name its CRS with --crs (e.g. EPSG:4549)",
+                hint=hint,
             )
             return
-    centre = (
-        gpd.GeoSeries([shapely.Point(*ZONE_CENTRE_LONLAT)], crs=4326)
-        .to_crs(gcrs.WORKING_CRS)
-        .iloc[0]
-    )
     try:
-        reps = gcrs.to_working(gdf[ok]).geometry.representative_point()
-    except Exception as exc:  # pyproj raises on out-of-domain input
+        ll = gcrs.to_wgs84(gdf[ok]).geometry.bounds
+    except (ValueError, RuntimeError) as exc:  # pyproj raises ProjError (a RuntimeError)
         report.add(
             f"coordinates cannot be transformed from {gdf.crs.to_string()} ({exc})",
             field="geometry",
             hint="check the declared CRS",
         )
         return
-    dist = reps.distance(centre).to_numpy()
-    far = dist > PLAUSIBLE_RADIUS_M
-    if far.any():
-        rows = np.flatnonzero(ok.to_numpy())[far] + 1
+    if not np.isfinite(ll.to_numpy()).all():
         report.add(
-            f"{int(far.sum())} feature(s) lie {np.nanmax(dist[far]) / 1000:.0f} "
-            f"km from the Dalian zone (rows {_rows_text(rows)})",
+            f"coordinates fall outside the area where {gdf.crs.to_string()} is defined",
             field="geometry",
-            hint=(
-                f"the CRS {gdf.crs.to_string()} is probably wrong; name "
-                "the right one with --crs, or declare GCJ-02/BD-09"
-            ),
+            hint="the declared CRS is probably wrong; name the right one with --crs",
+        )
+        return
+    cx, cy = ((ll["minx"] + ll["maxx"]) / 2).to_numpy(), ((ll["miny"] + ll["maxy"]) / 2).to_numpy()
+    china = gcrs.in_china(cx, cy)
+    if zone_bounds is None and not china.all():
+        rows = np.flatnonzero(ok)[~china] + 1
+        report.add(
+            f"{int((~china).sum())} feature(s) lie outside China when read in "
+            f"{gdf.crs.to_string()} (rows {_rows_text(rows)})",
+            field="geometry",
+            hint="the declared CRS is probably wrong; name the right one with --crs",
+        )
+        return
+    if zone_bounds is None:
+        return
+    dist = np.array(
+        [
+            gcrs.distance_outside_km((r.minx, r.miny, r.maxx, r.maxy), zone_bounds)
+            for r in ll.itertuples()
+        ]
+    )
+    far = dist > PLAUSIBLE_MARGIN_KM
+    if far.any():
+        rows = np.flatnonzero(ok)[far] + 1
+        hint = (
+            f"the CRS {gdf.crs.to_string()} is probably wrong; name the right one with --crs, "
+            "or declare GCJ-02/BD-09"
+        )
+        if gdf.crs.is_projected:
+            cx = ((b["minx"] + b["maxx"]) / 2).to_numpy()[far]
+            cy = ((b["miny"] + b["maxy"]) / 2).to_numpy()[far]
+            likely = [c for c in gcrs.likely_crs(cx, cy, zone_bounds) if c != gdf.crs.to_string()]
+            if likely:
+                hint = (
+                    f"the CRS {gdf.crs.to_string()} is probably wrong: in {' or '.join(likely[:2])} "
+                    f"these coordinates lie in the zone — try --crs {likely[0]}"
+                )
+        report.add(
+            f"{int(far.sum())} feature(s) lie up to {np.nanmax(dist[far]):.0f} km outside the zone's "
+            f"extent (rows {_rows_text(rows)})",
+            field="geometry",
+            hint=hint,
         )
 
 
@@ -411,6 +472,9 @@ def load_layer(
     strict: bool = True,
     layer: str | None = None,
     to_working: bool = True,
+    target_crs: object | None = None,
+    zone_bounds: tuple[float, float, float, float] | None = None,
+    encoding: str | None = None,
 ) -> Layer:
     """Read, validate and reproject one layer file.
 
@@ -429,6 +493,10 @@ def load_layer(
     strict
         Raise :class:`ValidationError` when the report has errors (default). Otherwise return
         the layer with its report.
+    target_crs
+        The zone's working CRS (``to_working``); default the bundled sample's.
+    zone_bounds
+        The zone's lon/lat extent: data far outside it is an error naming the likely CRS.
     """
     lt = layer_type(ltype)
     p = Path(path)
@@ -442,7 +510,7 @@ def load_layer(
             report.raise_if_errors()
         return Layer(lt.name, data, report, p)
 
-    gdf = io.read_vector(p, layer=layer)
+    gdf = io.read_vector(p, layer=layer, encoding=encoding)
     report_crs: list[Problem] = []
     try:
         gdf = gcrs.require_crs(gdf, crs, source=source)
@@ -465,11 +533,11 @@ def load_layer(
     data, report = validate_frame(gdf, lt, source=source, repair=repair)
     report.problems[:0] = report_crs
     if not report_crs and report.ok:
-        _check_plausible_location(data, report)
+        check_plausible_location(data, report, zone_bounds)
     if strict:
         report.raise_if_errors()
     if to_working and data.crs is not None and report.ok:
-        data = gcrs.to_working(data)
+        data = gcrs.to_working(data, target_crs)  # type: ignore[arg-type]
     logger.info(
         "loaded %s: %d %s features (%d warnings)", source, len(data), lt.name, len(report.warnings)
     )

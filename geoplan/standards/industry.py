@@ -1,198 +1,212 @@
-"""A zone's industry lists: its 产业链 (chains) and enterprise tiers (企业梯队), as typed models.
+"""What an industry code (GB/T 4754-2017 国民经济行业分类) means for planning and statistics.
 
-Both are zone files (``tables/chains.yaml``, ``tables/enterprise_tiers.yaml`` in the zone
-folder), read through the one YAML loader and validated by pydantic models, so a mistake names
-file, line and field. They say what a firm's ``chain`` key and its ``tiers`` keys mean; a firm
-list that uses a key not in these lists is refused (see :func:`check_firm_keys`).
-
-Chain roles are fixed (``geoplan.data.catalog.CHAIN_ROLES``): 链主 (anchor), 核心配套
-(core_supplier), 一般 (general).
+- :func:`parse_code` reads ``C3911``, ``I6513``, ``3911``, ``39`` into the 门类 (section letter)
+  and the 大类 (two-digit division), with the section found from the division when the letter is
+  missing.
+- :func:`sector_of` gives a broad sector key and its Chinese name (``data/standards/
+  industry_gbt4754.csv``), the default industry list for a zone without its own.
+- :func:`above_scale` decides 规上/规下 from revenue by the national statistics thresholds
+  (``data/standards/above_scale_thresholds.csv``, each row with its source): 工业 ≥ 2000 万元
+  主营业务收入; 批发 2000, 零售 500, 住宿/餐饮 200; 规上服务业 2000 / 1000 / 500 by division. Where
+  the rule is a 资质 (construction, real-estate development), revenue cannot decide: ``None``.
+- :func:`zone_industry` maps codes to a zone's own industry list through an editable table
+  (``tables/industry_map.csv`` in the zone folder: ``code_prefix,industry``, longest prefix wins).
 """
 
 from __future__ import annotations
 
+import csv
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from geoplan import settings
-from geoplan.config.loader import read_yaml_doc, validate
-from geoplan.errors import Problem, ValidationError
+from geoplan.errors import SchemaError
 
-CHAIN_ROLES = ("anchor", "core_supplier", "general")
-CHAINS_FILE = "chains.yaml"
-TIERS_FILE = "enterprise_tiers.yaml"
-TIER_SEP = "|"
+INDUSTRY_CSV = settings.STANDARDS_DIR / "industry_gbt4754.csv"
+THRESHOLDS_CSV = settings.STANDARDS_DIR / "above_scale_thresholds.csv"
 
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
-Text = Annotated[str, Field(min_length=1, max_length=400)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Chain(_Model):
-    """One 产业链: its key (the firms' ``chain`` value), names, the 1+6 industry it belongs to
-    (the firms' ``industry`` label), its links, the planned places (structure element names) and
-    the seed line it comes from."""
-
-    key: Key
-    name_zh: Text
-    name_en: Text
-    industry: Text
-    links: list[Text] = Field(default_factory=list, max_length=40)
-    places: list[Text] = Field(default_factory=list, max_length=40)
-    anchors_named: list[Text] = Field(default_factory=list, max_length=60)
-    source: Text
-    inferred: bool = False
-    note: str = ""
-
-    def name(self, lang: str = "zh") -> str:
-        return self.name_en if lang == "en" else self.name_zh
+#: broad sector key → Chinese name (the default industry list of a zone)
+SECTOR_NAMES = {
+    "agriculture": "农林牧渔业", "mining": "采矿业", "manufacturing": "制造业",
+    "utilities": "电力热力燃气及水", "construction": "建筑业", "wholesale_retail": "批发和零售业",
+    "transport_logistics": "交通运输仓储", "hospitality": "住宿和餐饮业",
+    "it_software": "信息技术服务业", "finance": "金融业", "real_estate": "房地产业",
+    "business_services": "租赁和商务服务业", "research_tech": "科学研究和技术服务业",
+    "public_services": "公共服务及其他",
+}  # fmt: skip
 
 
-class ChainList(_Model):
-    source: Text
-    chains: list[Chain] = Field(min_length=1, max_length=60)
-
-    @model_validator(mode="after")
-    def _unique(self) -> ChainList:
-        keys = [c.key for c in self.chains]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            msg = f"chain key(s) defined twice: {', '.join(dup)}"
-            raise ValueError(msg)
-        return self
-
-    def by_key(self) -> dict[str, Chain]:
-        return {c.key: c for c in self.chains}
+@dataclass(frozen=True)
+class Division:
+    code: str  # "39" or "C"
+    name_zh: str
+    section: str
+    sector: str
+    muyield_scope: str
 
 
-class TierCount(_Model):
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    when: Text
-    source: Text
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path.name}: cannot read the industry table ({exc})"
+        raise SchemaError(msg) from exc
 
 
-class Tier(_Model):
-    """One enterprise tier: key (a value of the firms' ``tiers`` field), names, the plan
-    indicator it counts towards (``hte``, ``sme``, ``growth`` …), counts and targets from the
-    seeds, and its definition (or none, said plainly)."""
-
-    key: Key
-    name_zh: Text
-    name_en: Text
-    short_zh: str = ""
-    indicator: str = ""
-    counts: list[TierCount] = Field(default_factory=list, max_length=20)
-    definition: str = ""
-    definition_source: str = ""
-    verified: bool = True
-
-    def name(self, lang: str = "zh") -> str:
-        return self.name_en if lang == "en" else self.name_zh
-
-    @field_validator("indicator")
-    @classmethod
-    def _ind(cls, v: str) -> str:
-        if v and not v.replace("_", "").isalnum():
-            msg = f"indicator must be an indicator key such as hte, got {v!r}"
-            raise ValueError(msg)
-        return v
+def divisions(path: Path = INDUSTRY_CSV) -> dict[str, Division]:
+    """门类 letters and 大类 codes → :class:`Division`."""
+    out: dict[str, Division] = {}
+    for i, r in enumerate(_rows(path), start=2):
+        code = (r.get("code") or "").strip()
+        if not re.fullmatch(r"[A-T]|\d{2}", code):
+            msg = (
+                f"{path.name}: line {i}: field 'code': {code!r} is not a 门类 letter or 大类 number"
+            )
+            raise SchemaError(msg)
+        out[code] = Division(
+            code,
+            r["name_zh"].strip(),
+            r["section"].strip(),
+            r["sector"].strip(),
+            r["muyield_scope"].strip(),
+        )
+    return out
 
 
-class TierList(_Model):
-    source: Text
-    tiers: list[Tier] = Field(min_length=1, max_length=60)
-
-    @model_validator(mode="after")
-    def _unique(self) -> TierList:
-        keys = [t.key for t in self.tiers]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            msg = f"tier key(s) defined twice: {', '.join(dup)}"
-            raise ValueError(msg)
-        return self
-
-    def by_key(self) -> dict[str, Tier]:
-        return {t.key: t for t in self.tiers}
+_CODE = re.compile(r"^([A-T])?(\d{2,4})?$")
 
 
-def tables_dir(zone_dir: str | Path | None = None) -> Path:
-    """The ``tables/`` folder of a zone folder (the bundled sample by default)."""
-    return Path(zone_dir) / "tables" if zone_dir else settings.ZONE_TABLES_DIR
+def parse_code(value: object) -> tuple[str | None, str | None]:
+    """``(section, division)`` of a GB/T 4754 code; ``(None, None)`` when it is not one."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, None
+    text = str(value).strip().upper().replace(" ", "")
+    text = text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+    m = _CODE.match(text)
+    if not m or not (m.group(1) or m.group(2)):
+        return None, None
+    letter, digits = m.group(1), m.group(2)
+    division = digits[:2] if digits else None
+    if letter is None and division is not None:
+        d = divisions().get(division)
+        letter = d.section if d else None
+    return letter, division
 
 
-def load_chains(path: str | Path | None = None) -> ChainList:
-    """The zone's chain list (default: the bundled sample's ``tables/chains.yaml``)."""
-    p = Path(path) if path else settings.ZONE_TABLES_DIR / CHAINS_FILE
-    return validate(ChainList, read_yaml_doc(p, "chain list"))
+def sector_of(codes: pd.Series) -> pd.DataFrame:
+    """Per code: ``section``, ``division``, ``sector`` key, ``sector_zh``, ``muyield_scope``."""
+    table = divisions()
+    rows = []
+    for v in codes.tolist():
+        sec, div = parse_code(v)
+        d = table.get(div or "") or table.get(sec or "")
+        rows.append({
+            "section": sec, "division": div,
+            "sector": d.sector if d else None,
+            "sector_zh": SECTOR_NAMES.get(d.sector) if d else None,
+            "muyield_scope": d.muyield_scope if d else None,
+        })  # fmt: skip
+    return pd.DataFrame(rows, index=codes.index)
 
 
-def load_tiers(path: str | Path | None = None) -> TierList:
-    """The zone's enterprise tier list (default: the sample's ``tables/enterprise_tiers.yaml``)."""
-    p = Path(path) if path else settings.ZONE_TABLES_DIR / TIERS_FILE
-    return validate(TierList, read_yaml_doc(p, "tier list"))
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    name_zh: str
+    codes: tuple[str, ...]  # 门类 letters, 大类 (2 digits) or 中类/小类 (4 digits)
+    metric: str
+    wan_yuan: float | None
 
 
-def split_tiers(values: pd.Series) -> pd.Series:
-    """``"high_tech|dengling"`` → ``["high_tech", "dengling"]`` per row (empty list if none)."""
-    s = values.astype("object").where(values.notna(), "")
-    return s.map(lambda v: [k.strip() for k in str(v).split(TIER_SEP) if k.strip()])
+def thresholds(path: Path = THRESHOLDS_CSV) -> list[Threshold]:
+    out = []
+    for i, r in enumerate(_rows(path), start=2):
+        raw = (r.get("threshold_wan_yuan") or "").strip()
+        try:
+            value = float(raw) if raw else None
+        except ValueError:
+            msg = f"{path.name}: line {i}: field 'threshold_wan_yuan': {raw!r} is not a number"
+            raise SchemaError(msg) from None
+        codes = tuple(c.strip() for c in (r.get("gbt4754_codes") or "").split("|") if c.strip())
+        out.append(
+            Threshold(
+                r["scope_key"].strip(), r["name_zh"].strip(), codes, r["metric"].strip(), value
+            )
+        )
+    return out
 
 
-def check_firm_keys(
-    firms: pd.DataFrame, chains: ChainList, tiers: TierList, *, source: str = "firms"
-) -> None:
-    """Refuse a firm list whose ``chain``, ``chain_role`` or ``tiers`` values are not in the
-    zone's lists: one :class:`ValidationError` naming every bad cell (row numbers count the
-    header as row 1, as a spreadsheet shows them)."""
-    problems: list[Problem] = []
-    index = list(range(len(firms)))
-    if "chain" in firms:
-        known = set(chains.by_key())
-        vals = firms["chain"].astype("object").to_numpy()
-        for i, v in zip(index, vals, strict=True):
-            if isinstance(v, str) and v.strip() and v.strip() not in known:
-                problems.append(
-                    Problem(
-                        f"unknown chain {v!r}",
-                        source=source,
-                        row=i + 2,
-                        field="chain",
-                        hint=f"use a key of the zone's chain list: {', '.join(sorted(known))}",
-                    )
-                )
-    if "chain_role" in firms:
-        vals = firms["chain_role"].astype("object").to_numpy()
-        for i, v in zip(index, vals, strict=True):
-            if isinstance(v, str) and v.strip() and v.strip() not in CHAIN_ROLES:
-                problems.append(
-                    Problem(
-                        f"unknown chain role {v!r}",
-                        source=source,
-                        row=i + 2,
-                        field="chain_role",
-                        hint=f"use one of {', '.join(CHAIN_ROLES)} (链主/核心配套/一般)",
-                    )
-                )
-    if "tiers" in firms:
-        known_t = set(tiers.by_key())
-        for i, keys in zip(index, split_tiers(firms["tiers"]), strict=True):
-            bad = [k for k in keys if k not in known_t]
-            if bad:
-                problems.append(
-                    Problem(
-                        f"unknown tier(s) {', '.join(map(repr, bad))}",
-                        source=source,
-                        row=i + 2,
-                        field="tiers",
-                        hint=f"use keys of the zone's tier list, joined by '{TIER_SEP}': "
-                        + ", ".join(sorted(known_t)),
-                    )
-                )
-    if problems:
-        raise ValidationError(problems, source=source)
+def _threshold_for(code: object, rules: list[Threshold]) -> Threshold | None:
+    text = str(code).strip().upper() if code is not None else ""
+    sec, div = parse_code(code)
+    digits = re.sub(r"^[A-T]", "", text)
+    best: tuple[int, Threshold] | None = None
+    for rule in rules:
+        for c in rule.codes:
+            hit = c in (sec, div) or (c.isdigit() and digits.startswith(c))
+            if hit:
+                rank = len(c) if c.isdigit() else 1
+                if best is None or rank > best[0]:
+                    best = (rank, rule)
+    return best[1] if best else None
+
+
+def above_scale(codes: pd.Series, revenue: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """规上 (True) / 规下 (False) / unknown (NA) from revenue, and the rule applied per firm."""
+    rules = thresholds()
+    flag: list[object] = []
+    rule_names: list[object] = []
+    for code, rev in zip(codes.tolist(), revenue.tolist(), strict=True):
+        rule = _threshold_for(code, rules)
+        if (
+            rule is None
+            or rule.wan_yuan is None
+            or rev is None
+            or (isinstance(rev, float) and np.isnan(rev))
+        ):
+            flag.append(pd.NA)
+            rule_names.append(rule.name_zh if rule else None)
+            continue
+        flag.append(bool(rev >= rule.wan_yuan))
+        rule_names.append(f"{rule.name_zh} ≥ {rule.wan_yuan:g} 万元{rule.metric}")
+    return pd.Series(flag, index=codes.index, dtype="boolean"), pd.Series(
+        rule_names, index=codes.index
+    )
+
+
+def read_industry_map(path: Path) -> list[tuple[str, str]]:
+    """A zone's ``code_prefix,industry`` table, longest prefix first."""
+    rows = _rows(path)
+    out = []
+    for i, r in enumerate(rows, start=2):
+        prefix = (r.get("code_prefix") or "").strip().upper()
+        industry = (r.get("industry") or "").strip()
+        if not prefix or not industry:
+            msg = f"{path.name}: line {i}: needs code_prefix and industry"
+            raise SchemaError(msg)
+        out.append((prefix, industry))
+    return sorted(out, key=lambda t: -len(t[0]))
+
+
+def zone_industry(codes: pd.Series, table: list[tuple[str, str]] | None) -> pd.Series:
+    """A zone's industry for each code: the zone table's longest matching prefix, else the broad
+    sector's Chinese name (``None`` where the code is not a GB/T 4754 code)."""
+    sectors = sector_of(codes)["sector_zh"]
+    if not table:
+        return sectors
+    out = []
+    for code, fallback in zip(codes.tolist(), sectors.tolist(), strict=True):
+        text = (
+            ""
+            if code is None or (isinstance(code, float) and np.isnan(code))
+            else str(code).strip().upper()
+        )
+        sec, _ = parse_code(code)
+        full = text if text[:1].isalpha() else f"{sec or ''}{text}"
+        hit = next((ind for prefix, ind in table if full.startswith(prefix)), None)
+        out.append(hit or fallback)
+    return pd.Series(out, index=codes.index, dtype="object")

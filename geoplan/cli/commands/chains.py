@@ -12,7 +12,6 @@ from geoplan.cli.output import EXIT_OK, dump_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chains", help="一链一图：产业链企业、链主、缺口 / industry chains")
-    p.add_argument("--zone", help="zone folder (zone.yaml + tables/); default: the bundled sample")
     p.add_argument("--chain", help="one chain key (default: every chain)")
     p.add_argument(
         "--firms",
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.cli.commands.indicators import _zone
     from geoplan.data.io import read_table
     from geoplan.errors import GeoplanError
-    from geoplan.standards.industry import (
+    from geoplan.standards.chains_tiers import (
         CHAINS_FILE,
         TIERS_FILE,
         check_firm_keys,
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from geoplan.text import t
 
-    zone, zone_dir = _zone(args.zone)
+    zone, zone_dir = _zone(args)
     folder = tables_dir(zone_dir)
     chains, tiers = load_chains(folder / CHAINS_FILE), load_tiers(folder / TIERS_FILE)
     if args.firms:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, zone_path
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -76,7 +76,7 @@ def _evaluate(args: argparse.Namespace):
     if bool(args.parcels) != bool(args.firms):
         msg = "--parcels and --firms go together (give both, or neither for the bundled sample)"
         raise GeoplanError(msg)
-    zone = load_zone()
+    zone = load_zone(zone_path(args))
     if args.parcels:
         parcels = load_layer(args.parcels, "parcels", crs=args.crs).data
         firms = load_layer(args.firms, "firms").data

@@ -14,7 +14,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "indicators",
         help="规划指标目标与进度 / plan indicators: targets, actual values, progress",
     )
-    p.add_argument("--zone", help="zone folder (zone.yaml + tables/); default: the bundled sample")
     p.add_argument(
         "--actuals", help="table of actual values (CSV or Excel: key, year, value, note, source)"
     )
@@ -36,30 +35,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _zone(path: str | None):
-    from pathlib import Path
+def _zone(args: argparse.Namespace):
+    """The zone of ``--zone`` (or the sample) and its folder (tables/ live there)."""
+    from geoplan.cli.output import zone_path
+    from geoplan.zone import load_zone
 
-    from geoplan.errors import LoadError
-    from geoplan.zone import DEFAULT_CATALOG, load_zone
-
-    if not path:
-        return load_zone(DEFAULT_CATALOG), None
-    p = Path(path)
-    cat = p / "zone.yaml" if p.is_dir() else p
-    if not cat.exists():
-        msg = f"{path}: no zone.yaml there; give a zone folder (zone.yaml + layers + tables/)"
-        raise LoadError(msg)
-    return load_zone(cat), cat.parent
+    path = zone_path(args)
+    return load_zone(path), path.parent
 
 
 def run(args: argparse.Namespace) -> int:
     from geoplan.analysis import indicators as ind
     from geoplan.data.indicator_tables import read_actuals
     from geoplan.errors import GeoplanError
-    from geoplan.standards.industry import TIERS_FILE, load_tiers, tables_dir
+    from geoplan.standards.chains_tiers import TIERS_FILE, load_tiers, tables_dir
     from geoplan.text import t
 
-    zone, zone_dir = _zone(args.zone)
+    zone, zone_dir = _zone(args)
     cat = ind.load_catalogue(zone_dir)
     tier_path = tables_dir(zone_dir) / TIERS_FILE
     tiers = load_tiers(tier_path) if tier_path.exists() else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,10 +79,10 @@ def net_report(rep: dict) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from geoplan import settings
-    from geoplan.zone import DEFAULT_CATALOG, load_zone
+    from geoplan.zone import load_zone
 
     phase = settings.phase_key(args.phase)
-    z = load_zone(args.catalog or DEFAULT_CATALOG)
+    z = load_zone(zone_path(args))
     doc = report(z, phase, standards_dir=args.standards, tolerance_m=args.tolerance)
     if args.json:
         dump_json(doc)

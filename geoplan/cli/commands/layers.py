@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, EXIT_USER_ERROR, dump_json
+from geoplan.cli.output import EXIT_OK, EXIT_USER_ERROR, dump_json, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_layers(args: argparse.Namespace) -> int:
     from geoplan.data.catalog import docs_markdown
-    from geoplan.zone import DEFAULT_CATALOG, layer_summary, load_zone
+    from geoplan.zone import layer_summary, load_zone
 
     if args.docs:
         sys.stdout.write(docs_markdown() + "\n")
         return EXIT_OK
-    zone = load_zone(args.catalog or DEFAULT_CATALOG)
+    zone = load_zone(zone_path(args))
     rows = layer_summary(zone)
     if args.json:
         dump_json({"zone": zone.name, "layers": rows})
@@ -64,8 +64,10 @@ def run_layers(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.catalog import layer_type
     from geoplan.data.layers import validate_file
+    from geoplan.zone import load_zone
 
     layer_type(args.ltype)  # unknown type → GeoplanError → exit 2
+    zone = load_zone(zone_path(args), copy=False)
     report = validate_file(
         args.path,
         args.ltype,
@@ -73,6 +75,8 @@ def run_validate(args: argparse.Namespace) -> int:
         coord_system=args.coord_system,
         repair=args.repair,
         layer=args.layer,
+        target_crs=zone.crs,
+        zone_bounds=zone.bounds_lonlat(),
     )
     if args.json:
         dump_json(report.to_dict())

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, zone_path
 
 THEMES = ("layout", "muyield", "infra", "scenario-diff")
 FORMATS = ("png", "pdf", "html")
@@ -102,7 +102,7 @@ def _spec(args: argparse.Namespace, zone):
         else next(iter(sorted(settings.SCENARIOS_DIR.glob("03_*.yaml"))))
     )
     base = next(iter(sorted(settings.SCENARIOS_DIR.glob("01_*.yaml"))))
-    zone_arg = zone if args.catalog else None
+    zone_arg = zone if (args.catalog or getattr(args, "zone", None)) else None
     results = [S.run_scenario(base, zone_arg), S.run_scenario(path, zone_arg)]
     return viz.diff_spec(results[1], results[0].name, lang=lang)
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.data.io import write_text_atomic
     from geoplan.errors import GeoplanError
     from geoplan.present import maps, printmap
-    from geoplan.zone import DEFAULT_CATALOG, load_zone
+    from geoplan.zone import load_zone
 
     fmt = args.format or (Path(args.out).suffix.lower().lstrip(".") if args.out else "html")
     if fmt not in FORMATS:
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if out_path.is_dir():
         msg = f"--out {out_path}: is a folder; give a file name such as map.{fmt}"
         raise GeoplanError(msg)
-    zone = load_zone(args.catalog or DEFAULT_CATALOG)
+    zone = load_zone(zone_path(args))
     spec = _spec(args, zone)
     info: dict = {"theme": args.theme, "format": fmt, "lang": args.lang, "title": spec.title}
     if fmt == "html":

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from geoplan.analysis.suitability import CONSTRAINTS, run_suitability
     from geoplan.data import io
     from geoplan.errors import GeoplanError
-    from geoplan.zone import DEFAULT_CATALOG, load_zone
+    from geoplan.zone import load_zone
 
     for name, value in (("--min-score", args.min_score),):
         if value is not None and not 0 <= value <= 1:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and value < 0:
             msg = f"{name} must not be negative, got {value}"
             raise GeoplanError(msg)
-    zone = load_zone(args.catalog or DEFAULT_CATALOG)
+    zone = load_zone(zone_path(args))
     if args.headroom and args.headroom_phase:
         msg = "give either --headroom (a file) or --headroom-phase, not both"
         raise GeoplanError(msg)
