@@ -67,7 +67,7 @@ def test_overview_kpis_come_from_the_sample(sample_zone):
     assert vals["地块数"] == f"{len(sample_zone.layers['parcels']):,}"
     assert vals["企业数"] == f"{len(sample_zone.layers['firms']):,}"
     targets = at.dataframe[0].value
-    assert "有效高新技术企业数 (家)" in set(targets.iloc[:, 0])
+    assert "有效高新技术企业数 (家)" in set(targets["指标"])
 
 
 def test_english_switch():

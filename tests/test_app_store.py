@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-SCENARIO = ROOT / "data" / "scenarios" / "04_腾笼换鸟.yaml"
+SCENARIO = ROOT / "layers" / "scenarios" / "04_腾笼换鸟.yaml"
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])

@@ -300,13 +300,11 @@ def summary(cat: Catalogue, actuals: pd.DataFrame) -> dict:
                 "base": r["base"],
                 "target_year": r["target_year"],
                 "target": r["target"],
-                "actual_year": r["actual_year"],
-                "actual": r["actual"],
-                "actual_derived": r["derived"],
-                "expected": r["expected"],
-                "progress": None
-                if r["progress"] is None or not np.isfinite(r["progress"])
-                else round(float(r["progress"]), 4),
+                "actual_year": None if _plain(r["actual_year"]) is None else int(r["actual_year"]),
+                "actual": _num(r["actual"], 6),
+                "actual_derived": bool(r["derived"]),
+                "expected": _num(r["expected"], 3),
+                "progress": _num(r["progress"], 4),
                 "verdict": r["verdict"],
                 "source": r["source"],
                 "note": r.get("definitional_note", ""),
@@ -399,3 +397,12 @@ def _plain(v: object) -> object:
     if isinstance(v, (float, np.floating)):
         return None if not math.isfinite(float(v)) else round(float(v), 2)
     return v
+
+
+def _num(v: object, digits: int) -> float | None:
+    """A finite number rounded to *digits*, else None (NaN / None / text)."""
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return round(f, digits) if math.isfinite(f) else None

@@ -739,7 +739,7 @@ def to_html(m: Any) -> str:
     return m.get_root().render()
 
 
-_TK = re.compile(r"([?&]tk=)[^&\"'\s]+")
+_TK = re.compile(r"(tk=)[^&\"'\s\\]+")
 
 
 def export_html(m: Any, title: str) -> str:
@@ -754,6 +754,9 @@ def export_html(m: Any, title: str) -> str:
         "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
     )
     html = html.replace("</head>", head + "</head>", 1)
+    key = tianditu_key()
+    if key:
+        html = html.replace(key, "")
     return _TK.sub(r"\1", html)
 
 
