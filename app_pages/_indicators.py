@@ -103,10 +103,7 @@ def targets_summary(zone, key: tuple, lang: str, *, units: bool = True) -> None:
     st.subheader(T("ind_summary_title", n=len(prog)))
     st.caption(T("ind_summary_caption") + (f" {label}" if label else ""))
     df = tables.indicator_progress(prog, lang)
-    cfg = C.num_cols({T("ind_progress"): "%.1f"})
-    st.dataframe(
-        df, hide_index=True, width="stretch", height=38 + 35 * min(len(df), 20), column_config=cfg
-    )
+    st.dataframe(df, hide_index=True, width="stretch", height=38 + 35 * min(len(df), 20))
     bu = by_unit(zone, key, "cluster") if units else None
     if bu is not None:
         st.subheader(T("ind_by_unit_title", unit=T("ind_unit_cluster")))

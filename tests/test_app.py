@@ -262,7 +262,7 @@ def test_infra_page_sewage_balance_2035(sample_zone):
     assert {"需求(m³/d)", "负载率(%)", "余量(m³/d)", "预警"} <= set(df.columns)
     # utilisation in % = demand / capacity
     r = row.iloc[0]
-    assert r["负载率(%)"] == pytest.approx(100 * r["需求(m³/d)"] / 35000, abs=0.1)
+    assert float(r["负载率(%)"]) == pytest.approx(100 * r["需求(m³/d)"] / 35000, abs=0.1)
     assert any("污水处理厂" in w.value for w in at.warning)  # alert summary of this kind
 
 

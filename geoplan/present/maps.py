@@ -518,8 +518,22 @@ def _make_fit_class():
 {% macro script(this, kwargs) %}
     (function (m, b) {
       var t0 = Date.now(), user = false;
+      // fit the content into the part of the map the legend leaves free: beside it or above it,
+      // whichever keeps the larger zoom (a legend wider or taller than 60 % of the map is ignored:
+      // it can be collapsed)
       function fit() { if (user) return; m.invalidateSize();
-        m.fitBounds(b, {padding: [16, 16]}); }
+        var s = m.getSize(), leg = m.getContainer().querySelector('.gp-legend');
+        var opts = [{paddingTopLeft: [16, 16], paddingBottomRight: [16, 16]}];
+        if (leg && leg.offsetWidth < 0.6 * s.x)
+          opts.push({paddingTopLeft: [16, 16], paddingBottomRight: [leg.offsetWidth + 20, 16]});
+        if (leg && leg.offsetHeight < 0.6 * s.y)
+          opts.push({paddingTopLeft: [16, 16], paddingBottomRight: [16, leg.offsetHeight + 20]});
+        var bounds = L.latLngBounds(b), best = opts[0], bz = -Infinity;
+        opts.forEach(function (o, i) {
+          var pad = L.point(o.paddingTopLeft).add(L.point(o.paddingBottomRight));
+          var z = m.getBoundsZoom(bounds, false, pad) - (i === 0 ? 0.75 : 0);  // prefer a free view
+          if (z > bz) { bz = z; best = o; } });
+        m.fitBounds(bounds, best); }
       m.getContainer().addEventListener('mousedown', function () { user = true; });
       m.getContainer().addEventListener('wheel', function () { user = true; });
       window.addEventListener('resize', function () { if (Date.now() - t0 < 3000) fit(); });

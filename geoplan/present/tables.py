@@ -41,7 +41,7 @@ def infra_balance(res, kind: str, lang: str = "zh") -> tuple[pd.DataFrame, dict[
     cols |= {
         t("in_col_capacity", lang, unit=unit): b["capacity"].round(digits),
         t("in_col_demand", lang, unit=unit): b["demand"].round(digits),
-        t("in_col_util", lang): (b["utilisation"] * 100).round(1),
+        t("in_col_util", lang): [_pct_text(u) for u in b["utilisation"]],
         t("in_col_headroom", lang, unit=unit): b["headroom"].round(digits),
     }
     if lk == "substation":
@@ -173,6 +173,11 @@ def _text(v: object) -> str:
     return text if text and text.lower() not in ("nan", "none") else "—"
 
 
+def _pct_text(v: object) -> str:
+    f = _num(v)
+    return "—" if f is None else f"{100 * f:.1f}"
+
+
 def indicator_progress(prog: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The 表2 rows with base, target, latest actual, the linear path's value, progress and the
     verdict — every cell a word or a number, never an identifier."""
@@ -198,10 +203,7 @@ def indicator_progress(prog: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("ind_expected", lang): [
                 _text(None if r["expected"] is None else f"{r['expected']:,.6g}") for r in rows
             ],
-            t("ind_progress", lang): [
-                None if r["progress"] is None else round(100 * float(r["progress"]), 1)
-                for r in rows
-            ],
+            t("ind_progress", lang): [_pct_text(r["progress"]) for r in rows],
             t("ind_verdict", lang): [t(f"ind_verdict_{r['verdict']}", lang) for r in rows],
             t("source", lang): [_text(r["source"]) for r in rows],
         }
