@@ -363,3 +363,36 @@ def test_nullable_integer_columns_with_missing_values_validate(parcels_4326):
     out, report = validate_frame(gdf, "parcels")
     assert [(p.row, p.field) for p in report.errors] == [(4, "lease_start")]
     assert str(out["lease_start"].dtype) == "Int64" and out["lease_start"].isna().sum() == 1
+
+
+# --- silent wrong results refused (issue: hardening) ------------------------------------------------
+
+
+def test_area_attribute_100x_off_is_reported_and_the_geometry_wins(tmp_path, parcels_4326):
+    gdf = parcels_4326.copy()
+    true_m2 = gdf.to_crs(WORKING_CRS).geometry.area.to_numpy()
+    gdf["area_m2"], gdf["area_mu"] = true_m2, true_m2 / (10000 / 15)
+    gdf.loc[1, "area_m2"] = gdf.loc[1, "area_m2"] * 100
+    path = tmp_path / "area.gpkg"
+    gdf.to_file(path, engine="pyogrio")
+    layer = load_layer(path, "parcels")
+    geom = layer.data.geometry.area.to_numpy()
+    assert layer.data["area_m2"].iloc[1] == pytest.approx(geom[1])
+    assert layer.data["area_mu"].iloc[1] == pytest.approx(geom[1] / (10000 / 15))
+    warn = [p for p in layer.report.warnings if p.field == "area_m2"]
+    assert [p.row for p in warn] == [2]
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e308, "inf"])
+def test_non_finite_and_absurd_firm_values_are_errors(tmp_path, bad):
+    firms = pd.DataFrame({
+        "firm_id": ["F1", "F2"], "parcel_id": ["P000", "P001"], "name": ["甲", "乙"], "industry": ["新材料"] * 2,
+        "scale": ["规上", "规下"], "tax": [10.0, bad], "revenue": [100.0, 50.0], "value_added": [30.0, 10.0],
+        "energy_tce": [1.0, 1.0], "employees": [10, 5],
+    })  # fmt: skip
+    path = tmp_path / "firms.csv"
+    firms.to_csv(path, index=False)
+    report = validate_file(path, "firms")
+    assert not report.ok
+    prob = next(p for p in report.errors if p.field == "tax")
+    assert prob.row == 2

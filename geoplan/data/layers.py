@@ -164,7 +164,16 @@ def validate_frame(
             )
         if f.dtype in ("float", "int"):
             num = pd.to_numeric(raw, errors="coerce").astype("float64")  # nullable ints → NaN
-            bad = num.isna().to_numpy() & ~missing
+            infinite = np.isinf(num.to_numpy())
+            _add_rows(
+                report,
+                infinite,
+                "not a finite number (inf)",
+                field=f.name,
+                hint=f"give the real value of {f.label_zh}, or leave the cell empty if unknown",
+            )
+            num = num.where(~infinite)
+            bad = num.isna().to_numpy() & ~missing & ~infinite
             for r in np.flatnonzero(bad)[:20]:
                 report.add(
                     f"not a number: {raw.iloc[r]!r}",
@@ -452,6 +461,56 @@ def check_plausible_location(
         )
 
 
+#: An area attribute further than this from the geometry's area is reported (relative).
+AREA_TOLERANCE = 0.01
+
+
+def _areas_from_geometry(data: gpd.GeoDataFrame, report: ValidationReport) -> gpd.GeoDataFrame:
+    """The geometry is the truth for areas: ``area_m2`` / ``area_mu`` that disagree with it by
+    more than 1 % are reported (rows named) and replaced by the geometry's area."""
+    from geoplan.settings import M2_PER_MU
+
+    geom = data.geometry.area.to_numpy()
+    attr = data["area_m2"].to_numpy(dtype=float)
+    rel = np.abs(attr - geom) / np.maximum(geom, 1e-9)
+    off = np.isfinite(attr) & (rel > AREA_TOLERANCE)
+    if off.any():
+        worst = int(np.argmax(np.where(off, rel, 0)))
+        _add_rows(
+            report,
+            off,
+            f"the area attribute differs from the geometry's area by more than {AREA_TOLERANCE:.0%} "
+            f"(worst: {attr[worst]:,.1f} vs {geom[worst]:,.1f} m²); the geometry's area is used",
+            field="area_m2",
+            hint="check the unit of the area column (m² expected) or the geometry",
+            severity="warning",
+            per_row_limit=10,
+        )
+    if "area_mu" in data.columns:  # an 亩 attribute that disagrees with the geometry is wrong too
+        mu = data["area_mu"].to_numpy(dtype=float)
+        mu_off = np.isfinite(mu) & (
+            np.abs(mu * M2_PER_MU - geom) / np.maximum(geom, 1e-9) > AREA_TOLERANCE
+        )
+        _add_rows(
+            report,
+            mu_off & ~off,
+            f"the 亩 area attribute differs from the geometry's area by more than {AREA_TOLERANCE:.0%}; "
+            "the geometry's area is used",
+            field="area_mu",
+            hint="check the unit of the area column (亩 expected)",
+            severity="warning",
+            per_row_limit=10,
+        )
+        off |= mu_off
+    if not off.any():
+        return data
+    data = data.copy()
+    data.loc[off, "area_m2"] = geom[off]
+    if "area_mu" in data.columns:
+        data.loc[off, "area_mu"] = geom[off] / M2_PER_MU
+    return data
+
+
 @dataclass
 class Layer:
     """A loaded, validated layer in the working CRS (or a table for firms)."""
@@ -538,6 +597,8 @@ def load_layer(
         report.raise_if_errors()
     if to_working and data.crs is not None and report.ok:
         data = gcrs.to_working(data, target_crs)  # type: ignore[arg-type]
+        if "area_m2" in data.columns and lt.name in ("parcels", "landuse_survey"):
+            data = _areas_from_geometry(data, report)
     logger.info(
         "loaded %s: %d %s features (%d warnings)", source, len(data), lt.name, len(report.warnings)
     )
