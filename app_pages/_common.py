@@ -169,23 +169,6 @@ def num_cols(formats: dict[str, str]) -> dict:
     return {c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}
 
 
-def notes_expander(res: Any, cov: Any) -> None:
-    """Sources and warnings of the infrastructure analyses (standards, network, coverage)."""
-    with st.expander(T("in_notes")):
-        lines = []
-        if res is not None:
-            std = res.standards
-            lines.append(
-                T("notes_standards", source=std.source, verified=T("yes" if std.verified else "no"))
-            )
-            iso = (res.network_report or {}).get("isolated")
-            if iso:
-                lines.append(T("notes_isolated", n=len(iso)))
-        if cov is not None:
-            lines += list(cov.warnings)
-        st.markdown("\n".join(f"- {md_escape(str(x))}" for x in lines) or "—")
-
-
 def fmt_num(v: float, digits: int = 1) -> str:
     try:
         return f"{float(v):,.{digits}f}"
@@ -213,79 +196,13 @@ def validate_upload(
         return load_layer(path, ltype, coord_system=coord, strict=False)
 
 
-# --- the project store (项目库): one shared store for the team, every save versioned and audited ---
+# the project store helpers live in app_pages._store (re-exported here for the pages)
+from app_pages._store import (  # noqa: E402
+    project_store,
+    store_items,
+    store_label,
+    store_load,
+    store_save,
+)
 
-
-def _store_secrets() -> dict | None:
-    try:
-        sec = st.secrets.get("geoplan_store")
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning None
-        return None
-    return dict(sec) if sec else None
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _open_store(target: str, has_secrets: bool, schema: str):  # schema: part of the cache key
-    from geoplan.store import open_store
-
-    sec = _store_secrets() if has_secrets else None
-    if sec and not target:
-        target = "postgis"
-    return open_store(target or None, secrets=sec)
-
-
-def project_store():
-    """The project store: ``GEOPLAN_STORE`` (a .gpkg, project name or postgresql:// URL), else a
-    ``[geoplan_store]`` section in Streamlit secrets (PostGIS), else ~/.geoplan/projects/default.gpkg."""
-    from geoplan import settings
-
-    return _open_store(settings.store_target(), _store_secrets() is not None, settings.pg_schema())
-
-
-def store_label() -> str:
-    try:
-        return project_store().label
-    except GeoplanError as exc:
-        return str(exc)
-
-
-def store_items(kind: str) -> list[dict]:
-    """Latest versions of the saved items of *kind* (empty if the store cannot be opened)."""
-    try:
-        return project_store().list(kind)
-    except GeoplanError as exc:
-        logger.warning("project store unavailable: %s", exc)
-        return []
-
-
-def store_load(kind: str, name: str, version: int | None = None):
-    return project_store().load(kind, name, version)
-
-
-def store_save(
-    kind: str,
-    name: str,
-    payload: Any,
-    *,
-    user: str = "",
-    message: str = "",
-    expected_version: int | None = None,
-) -> int | None:
-    """Save a new version; show what went wrong (conflict, bad name) instead of raising."""
-    from geoplan.errors import ConflictError
-    from geoplan.store import current_user
-
-    try:
-        return project_store().save(
-            kind,
-            name,
-            payload,
-            user=user.strip() or current_user(),
-            message=message,
-            expected_version=expected_version,
-        )
-    except ConflictError as exc:
-        st.error(f"{T('store_conflict')}\n\n{exc}")
-    except GeoplanError as exc:
-        st.error(f"{exc}\n\n{T('error_hint')}")
-    return None
+__all__ = ["project_store", "store_items", "store_label", "store_load", "store_save"]

@@ -115,3 +115,47 @@ def save(res) -> None:
                 C.store_save("result", name, res.store_payload(), user=user, message=msg)
                 st.session_state[f"sc_base_version_{name}"] = v
                 st.success(T("store_saved", name=name, v=v))
+
+
+def run(text: str, compare_with: list[str], zone_arg) -> None:
+    from geoplan import scenario as S
+
+    texts, results = examples(), []
+    with st.status(T("running"), expanded=True) as status:
+        try:
+            mine = S.parse_scenario(text, source=T("scenario_edit"), folder=settings.SCENARIOS_DIR)
+            jobs = [
+                S.parse_scenario(texts[n], source=n, folder=settings.SCENARIOS_DIR)
+                for n in compare_with
+                if texts.get(n, "").strip() != text.strip()
+            ]  # the edited text runs once, last
+            jobs.append(mine)
+            bar = st.progress(0.0)
+            for i, sc in enumerate(jobs):
+
+                def tell(f: float, msg: str, i=i, name=sc.name) -> None:
+                    bar.progress(min((i + f) / len(jobs), 1.0), text=f"{name}: {msg}")
+
+                results.append(S.run_scenario(sc, zone_arg, progress=tell))
+        except Exception:
+            status.update(label=T("run_failed"), state="error", expanded=False)
+            st.session_state.pop("sc_results", None)
+            raise
+        status.update(label=T("run_done", n=len(results)), state="complete", expanded=False)
+    st.session_state["sc_results"] = results
+
+
+def add_drawn(ykey: str, drawn, use: str, far: float, industry: str) -> None:
+    from geoplan.scenario.edit import append_add_land
+
+    st.session_state[ykey] = append_add_land(
+        st.session_state.get(ykey, ""),
+        drawn,
+        land_use=use,
+        far=far,
+        industry=industry,
+        op_name=T("drawn_op_name"),
+        default_name=T("custom_scenario"),
+        suffix=T("edited_suffix"),
+    )
+    st.session_state["sc_drawn_added"] = True

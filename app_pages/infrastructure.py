@@ -8,14 +8,14 @@ zone key and phase; both facility kinds come from one analysis) → :mod:`geopla
 from __future__ import annotations
 
 import logging
-import math
 
 import streamlit as st
 
 from app_pages import _common as C
+from app_pages import _infra_sections as S
 from app_pages import _precompute as P
 from geoplan.present import charts, tables
-from geoplan.present.viz_infra import KINDS, STANDARDS, UNITS
+from geoplan.present.viz_infra import KINDS, UNITS
 from geoplan.settings import PHASES
 
 T = C.T
@@ -91,69 +91,6 @@ def _balance(res, kind: str, lang: str) -> None:
 DIG = {"substations": 1, "sewage_plants": 0}
 
 
-def _frame_section(zone, key: tuple, lang: str) -> None:
-    st.subheader(T("in_frame"))
-    got = P.section(lambda: P.frame(zone, key))
-    if got is None:
-        return
-    table, total = got
-    st.metric(T("in_frame_completion"), f"{total:.0%}" if len(table) else "—")
-    if len(table):
-        df = tables.frame_completion(table, lang)
-        cfg = C.num_cols(dict.fromkeys(df.columns[2:5], "%.1f") | {df.columns[5]: "%.0f"})
-        st.dataframe(
-            df, hide_index=True, width="stretch", height=38 + 35 * len(df), column_config=cfg
-        )
-
-
-def _access_section(zone, key: tuple, phase: str, lang: str) -> None:
-    st.subheader(T("in_access"))
-    acc = P.section(lambda: P.access(zone, key, phase))
-    if acc is None:
-        return
-    c = st.columns(3)
-    for i, (k, label) in enumerate(tables.ACCESS):
-        med = acc[k]["median_m"]
-        c[i].metric(T(label), "—" if med is None else f"{med:,.0f} m", help=T("in_col_median"))
-    df = tables.access(acc, lang)
-    cfg = C.num_cols({df.columns[1]: "%.1f", df.columns[2]: "%.1f"})
-    st.dataframe(df, hide_index=True, width="stretch", column_config=cfg)
-    st.caption(T("in_access_note", phase=T(f"phase_{phase}")))
-
-
-def _coverage_section(cov, lang: str) -> None:
-    st.subheader(T("in_coverage"))
-    if cov is None:
-        return
-    radii = P.section(P.coverage_radii) or {}
-    c = st.columns(len(STANDARDS))
-    for i, std in enumerate(STANDARDS):
-        v, rule = cov.shares.get(std, math.nan), radii.get(std)
-        helptext = (
-            T("in_cov_straight" if rule[0] == "straight" else "in_cov_walk", r=rule[1])
-            if rule
-            else None
-        )
-        c[i].metric(
-            T(f"in_cov_{std}"),
-            f"{v:.1%}" if v is not None and math.isfinite(v) else "—",
-            help=helptext,
-        )
-    if cov.residential_floor_m2 <= 0:
-        st.info(T("in_cov_none"))
-        return
-    st.markdown(f"**{T('coverage_gaps')}**")
-    df = tables.coverage_gaps(cov, lang)
-    st.dataframe(
-        df,
-        hide_index=True,
-        width="stretch",
-        column_config=C.num_cols(dict.fromkeys(df.columns[3:], "%.1f")),
-    )
-    if not len(cov.gaps):
-        st.caption(T("in_gaps_none"))
-
-
 def body() -> None:
     lang, bm = C.lang(), C.basemap()
     st.header(T("page_infra"))
@@ -201,12 +138,12 @@ def body() -> None:
     st.divider()
     c3, c4 = st.columns(2)
     with c3:
-        _frame_section(zone, key, lang)
+        S.frame_section(zone, key, lang)
     with c4:
-        _access_section(zone, key, phase, lang)
+        S.access_section(zone, key, phase, lang)
     st.divider()
-    _coverage_section(cov, lang)
-    C.notes_expander(res, cov)
+    S.coverage_section(cov, lang)
+    S.notes_expander(res, cov)
 
 
 C.guard(body)

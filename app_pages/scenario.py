@@ -38,50 +38,6 @@ def _draw_map(_zone, key: tuple, lang: str, basemap: str):
     )
 
 
-def _add_drawn(ykey: str, drawn, use: str, far: float, industry: str) -> None:
-    from geoplan.scenario.edit import append_add_land
-
-    st.session_state[ykey] = append_add_land(
-        st.session_state.get(ykey, ""),
-        drawn,
-        land_use=use,
-        far=far,
-        industry=industry,
-        op_name=T("drawn_op_name"),
-        default_name=T("custom_scenario"),
-        suffix=T("edited_suffix"),
-    )
-    st.session_state["sc_drawn_added"] = True
-
-
-def _run(text: str, compare_with: list[str], zone_arg) -> None:
-    from geoplan import scenario as S
-
-    examples, results = IO.examples(), []
-    with st.status(T("running"), expanded=True) as status:
-        try:
-            mine = S.parse_scenario(text, source=T("scenario_edit"), folder=settings.SCENARIOS_DIR)
-            jobs = [
-                S.parse_scenario(examples[n], source=n, folder=settings.SCENARIOS_DIR)
-                for n in compare_with
-                if examples.get(n, "").strip() != text.strip()
-            ]  # the edited text runs once, last
-            jobs.append(mine)
-            bar = st.progress(0.0)
-            for i, sc in enumerate(jobs):
-
-                def tell(f: float, msg: str, i=i, name=sc.name) -> None:
-                    bar.progress(min((i + f) / len(jobs), 1.0), text=f"{name}: {msg}")
-
-                results.append(S.run_scenario(sc, zone_arg, progress=tell))
-        except Exception:
-            status.update(label=T("run_failed"), state="error", expanded=False)
-            st.session_state.pop("sc_results", None)
-            raise
-        status.update(label=T("run_done", n=len(results)), state="complete", expanded=False)
-    st.session_state["sc_results"] = results
-
-
 def _show(results, lang: str, basemap: str) -> None:
     from geoplan import scenario as S
     from geoplan.present import maps, viz
@@ -162,7 +118,7 @@ def body() -> None:
         c1.button(
             T("add_to_scenario"),
             key="sc_add",
-            on_click=_add_drawn,
+            on_click=IO.add_drawn,
             args=(ykey, drawn, use, far, industry),
         )
         if not st.session_state.get("sc_drawn_added"):
@@ -178,7 +134,7 @@ def body() -> None:
     )
     if run:
         st.session_state.pop("sc_gpkg", None)
-        _run(text, compare_with, zone_arg)
+        IO.run(text, compare_with, zone_arg)
     results = st.session_state.get("sc_results")
     if results:
         _show(results, lang, basemap)

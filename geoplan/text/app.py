@@ -26,8 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "basemap_gaode": ("高德（GCJ-02）", "AMap / Gaode (GCJ-02)"),
     "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
     "basemap_online_note": (
-        "在线底图需要互联网；叠加图层已按底图坐标系处理。",
-        "Online basemaps need internet; overlays are shifted to the basemap's datum.",
+        "在线底图需要互联网，瓦片请求（天地图含其密钥）由浏览器直接发出；叠加图层已按底图坐标系处理。"
+        "导出的 HTML 不含天地图密钥。",
+        "Online basemaps need internet: the browser requests the tiles itself (for 天地图 with its key); "
+        "overlays are shifted to the basemap's datum. Exported HTML never holds the 天地图 key.",
     ),
     "sample_notice": (
         "示意数据：本系统内置的大连高新区数据为依据公开规划生成的示意样本，非官方数据。",
