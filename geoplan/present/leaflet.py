@@ -181,6 +181,10 @@ def make_control_class():
       c.addTo({{ this._parent.get_name() }});
       if (!document.getElementById('gp-style')) { var s = document.createElement('div');
         s.id = 'gp-style'; s.innerHTML = {{ this.css|tojson }}; document.head.appendChild(s.firstElementChild); }
+      // a legend that would cover much of a small map starts folded (one click opens it)
+      function fold() { var el = c.getContainer(), det = el && el.querySelector('details'), sz = m.getSize();
+        if (det && det.open && el.offsetWidth > 0.5 * sz.x && el.offsetHeight > 0.3 * sz.y) det.open = false; }
+      [50, 350].forEach(function (ms) { setTimeout(fold, ms); });
     })();
 {% endmacro %}
 """)

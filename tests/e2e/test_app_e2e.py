@@ -87,7 +87,7 @@ def test_scenario_run_shows_comparison(app_url, page):
     if importlib.util.find_spec("geoplan.scenario") is None:
         pytest.skip("scenario engine (issue 6) not in the tree yet")
     page.goto(f"{app_url}/scenario")
-    fr = map_frame(page)
+    fr = map_frame(page, timeout_ms=90000)
     # draw a triangle with Leaflet.draw (vendored)
     fr.locator(".leaflet-draw-draw-polygon").click()
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
