@@ -133,6 +133,25 @@ def _worker(job: dict) -> None:
         Path(job["before"]).write_text("about to save")
     p = job["payload"]
     payload = make_layer(p["rows"], p.get("seed", 0)) if p["type"] == "layer" else p["text"]
+    if job.get(
+        "with_result"
+    ):  # a scenario and its result in one transaction (scenario run --store)
+        result = {"summary": {"n": 1}, "parcels": make_layer(p.get("result_rows", 30000), 5)}
+        try:
+            versions = store.save_many(
+                [
+                    ("scenario", job["name"], payload, job.get("expected")),
+                    ("result", job["name"], result, job.get("expected_result")),
+                ],
+                user=job.get("user", "worker"),
+            )
+        except ConflictError as exc:
+            sys.stdout.write(
+                json.dumps({"ok": False, "error": "ConflictError", "message": str(exc)}) + "\n"
+            )
+            return
+        sys.stdout.write(json.dumps({"ok": True, "versions": versions}) + "\n")
+        return
     try:
         version = store.save(
             job["kind"],
@@ -141,6 +160,7 @@ def _worker(job: dict) -> None:
             user=job.get("user", "worker"),
             message=job.get("message", ""),
             expected_version=job.get("expected"),
+            force=job.get("force", False),
         )
     except ConflictError as exc:
         sys.stdout.write(
@@ -432,6 +452,34 @@ class StoreContract:
         assert s2.save("layer", "big", make_layer(10, seed=9)) == 2
         pd.testing.assert_frame_equal(s2.load("layer", "big", version=1), base)
 
+    def test_scenario_and_result_saved_together_or_not_at_all(
+        self, store, target, reopen, tmp_path
+    ):
+        store.save("scenario", "西拓", "v: 1\n")
+        store.save("result", "西拓", {"summary": {"n": 0}, "parcels": make_layer(5, seed=1)})
+        marker = tmp_path / "mid-result"
+        proc = start_worker({
+            **target, "kind": "scenario", "name": "西拓", "with_result": True,
+            "payload": {"type": "scenario", "text": "v: 2\n", "result_rows": 30000},
+            "hook": {"at": "after_chunk", "marker": str(marker), "pause": True},
+        })  # fmt: skip
+        wait_for_file(
+            marker, proc
+        )  # the scenario row is written, the result's rows are being written
+        kill(proc)
+        s2 = reopen()
+        assert (
+            s2.latest_version("scenario", "西拓") == 1
+        )  # the scenario did not land without its result
+        assert s2.latest_version("result", "西拓") == 1
+        assert s2.load("scenario", "西拓")["text"] == "v: 1\n"
+        # and a whole save of both still works
+        proc = start_worker({
+            **target, "kind": "scenario", "name": "西拓", "with_result": True,
+            "payload": {"type": "scenario", "text": "v: 2\n", "result_rows": 10},
+        })  # fmt: skip
+        assert finish(proc) == {"ok": True, "versions": [2, 2]}
+
     def test_writer_killed_anywhere_in_save_never_leaves_partial_version(
         self, store, target, reopen, tmp_path
     ):
@@ -532,32 +580,43 @@ class StoreContract:
         assert rb["ok"] is False and rb["error"] == "ConflictError"
         assert store.load("scenario", "s")["text"] == "by: A\n"
 
-    def test_concurrent_saves_without_expected_version_keep_both(self, store, target, tmp_path):
+    def _two_writers(self, target, tmp_path, *, force: bool) -> tuple[dict, dict]:
+        """A holds its save open after its check; B reads the latest version and waits; then A
+        finishes. Neither names the version it edited (the CLI's default)."""
+        held, release, before_b = tmp_path / "held", tmp_path / "release", tmp_path / "b-starting"
+        a = start_worker({
+            **target, "kind": "scenario", "name": "s", "payload": {"type": "scenario", "text": "by: A\n"},
+            "user": "A", "force": force,
+            "hook": {"at": "after_check", "marker": str(held), "pause": True, "release": str(release)},
+        })  # fmt: skip
+        wait_for_file(held, a)
+        b = start_worker({
+            **target, "kind": "scenario", "name": "s", "payload": {"type": "scenario", "text": "by: B\n"},
+            "user": "B", "force": force,
+            "hook": {"at": "before_lock", "marker": str(before_b), "pause": False},
+        })  # fmt: skip
+        wait_for_file(before_b, b)  # B has read the latest version (1) and is about to lock
+        wait_until_blocked(target, b)
+        release.write_text("go")
+        return finish(a), finish(b)
+
+    def test_concurrent_saves_without_expected_version_conflict_by_default(
+        self, store, target, tmp_path
+    ):
         store.save("scenario", "s", "v: 1\n")
-        go = tmp_path / "go"
-        procs = [
-            start_worker(
-                {
-                    **target,
-                    "kind": "scenario",
-                    "name": "s",
-                    "payload": {"type": "scenario", "text": f"by: {w}\n"},
-                    "user": w,
-                    "hook": {
-                        "at": "after_check",
-                        "marker": str(tmp_path / f"m-{w}"),
-                        "pause": True,
-                        "release": str(go),
-                    },
-                }
-            )
-            for w in ("A", "B")
-        ]
-        wait_for_any([tmp_path / "m-A", tmp_path / "m-B"], procs)
-        go.write_text("go")
-        results = [finish(p) for p in procs]
-        assert all(r["ok"] for r in results), results
-        assert sorted(r["version"] for r in results) == [2, 3]
+        ra, rb = self._two_writers(target, tmp_path, force=False)
+        assert ra == {"ok": True, "version": 2}
+        assert rb["ok"] is False and rb["error"] == "ConflictError"
+        assert store.load("scenario", "s")["text"] == "by: A\n"
+        assert store.audit_log(kind="scenario", name="s")[-1]["action"] == "conflict"
+
+    def test_forced_concurrent_saves_keep_both_and_say_so(self, store, target, tmp_path):
+        store.save("scenario", "s", "v: 1\n")
+        ra, rb = self._two_writers(target, tmp_path, force=True)
+        assert ra["ok"] and rb["ok"]
+        assert sorted([ra["version"], rb["version"]]) == [2, 3]
+        saves = [e for e in store.audit_log(kind="scenario", name="s") if e["action"] == "save"]
+        assert [bool(e["details"].get("forced")) for e in saves] == [False, True, True]
         texts = {store.load("scenario", "s", version=v)["text"] for v in (2, 3)}
         assert texts == {"by: A\n", "by: B\n"}
         assert [h["user"] for h in store.history("scenario", "s")][1:] in (["A", "B"], ["B", "A"])

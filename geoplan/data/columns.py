@@ -15,13 +15,12 @@ problem with its row, never dropped.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from geoplan.data import units
+from geoplan.data import strings, units
 from geoplan.data.catalog import Field, LayerType
 
 
@@ -184,74 +183,6 @@ def match_columns(
 
 _TRUE = {"1", "true", "t", "yes", "y", "是", "有", "√", "✓", "对", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "无", "×", "✗", "0.0"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$")
-
-
-def _text(v: object) -> str:
-    return unicodedata.normalize("NFKC", str(v)).strip()
-
-
-def parse_number(v: object) -> float:
-    """A number from a cell: ``1,234.5``, ``１２３``, `` 12 ``, ``35%`` (→ 0.35); NaN if empty.
-
-    Raises ``ValueError`` for text that is not a number (including ``inf`` and ``nan`` written
-    out, which are never valid data).
-    """
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return float("nan")
-    if isinstance(v, bool | np.bool_):
-        msg = f"{v!r} is a yes/no value, not a number"
-        raise ValueError(msg)
-    if isinstance(v, int | float | np.integer | np.floating):
-        x = float(v)
-        if not np.isfinite(x):
-            msg = f"{v!r} is not a finite number"
-            raise ValueError(msg)
-        return x
-    text = _text(v).replace(",", "").replace("，", "").replace(" ", "")
-    if text in {"", "-", "—", "/", "无"}:
-        return float("nan")
-    pct = text.endswith("%")
-    if pct:
-        text = text[:-1]
-    if not _NUMBER.match(text.lower()):
-        msg = f"{_text(v)!r} is not a number"
-        raise ValueError(msg)
-    x = float(text)
-    return x / 100.0 if pct else x
-
-
-def parse_bool(v: object) -> bool | None:
-    """``是/否``, ``Y/N``, ``1/0``, ``true/false`` …; ``None`` if empty. ``ValueError`` otherwise."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    text = _text(v).lower()
-    if text == "":
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    msg = f"{_text(v)!r} is not a yes/no value"
-    raise ValueError(msg)
-
-
-def parse_year(v: object) -> float:
-    """A year from ``2019``, ``2019.0``, ``2019-05-01``, ``2019年5月``, a datetime; NaN if empty."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return float("nan")
-    if hasattr(v, "year") and not isinstance(v, int | float):
-        return float(v.year)
-    text = _text(v)
-    if text == "":
-        return float("nan")
-    m = re.match(r"^(\d{4})(?:\.0+)?(?:$|[-/年.]\d{1,2}|年)", text)
-    if not m:
-        msg = f"{text!r} is not a year or a date"
-        raise ValueError(msg)
-    return float(m.group(1))
 
 
 @dataclass
@@ -263,72 +194,108 @@ class Coerced:
     notes: list[str] = field(default_factory=list)
 
 
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Cells as stripped, half-width text (NA where empty)."""
+    return strings.text(raw)
+
+
+def _numbers(raw: pd.Series) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Values of a numeric column and its unreadable rows (0-based) with what is wrong."""
+    x, bad_mask = strings.numbers(raw)
+    if not bad_mask.any():
+        return x, []
+    shown = strings.text(raw)
+    bad = [
+        (int(i), f"{shown.iloc[i]!r} is not a finite number") for i in np.flatnonzero(bad_mask)[:50]
+    ]
+    return x, bad
+
+
+def _years(raw: pd.Series) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Vectorised :func:`parse_year`."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return raw.dt.year.astype("float64").to_numpy(), []
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        x = raw.astype("float64").to_numpy()
+        bad_mask = np.isfinite(x) & (x != np.floor(x))
+        return np.where(bad_mask, np.nan, x), [
+            (int(i), f"{x[i]!r} is not a year") for i in np.flatnonzero(bad_mask)
+        ]
+    out = np.full(len(raw), np.nan)
+    bad: list[tuple[int, str]] = []
+    objs = raw.to_numpy(dtype=object)
+    text = _as_text(raw)
+    year = text.str.extract(r"^(\d{4})(?:\.0+)?(?:$|[-/年.]\d{1,2}|年)", expand=False)
+    for i in np.flatnonzero(text.notna().to_numpy()):
+        v = objs[i]
+        if hasattr(v, "year") and not isinstance(v, int | float | str):
+            out[i] = float(v.year)
+        elif isinstance(year.iloc[i], str):
+            out[i] = float(year.iloc[i])
+        else:
+            bad.append((int(i), f"{text.iloc[i]!r} is not a year or a date"))
+    return out, bad
+
+
+_TRUE_FALSE = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+
+def _bools(raw: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype("boolean"), []
+    text = _as_text(raw).str.lower()
+    mapped = text.map(_TRUE_FALSE)
+    bad_mask = text.notna().to_numpy() & mapped.isna().to_numpy()
+    bad = [(int(i), f"{text.iloc[i]!r} is not a yes/no value") for i in np.flatnonzero(bad_mask)]
+    return mapped.astype("boolean"), bad
+
+
 def coerce(raw: pd.Series, f: Field, *, header: str = "", factor: float = 1.0) -> Coerced:
     """Read a column as field *f* (see the module docstring). Row numbers are 0-based positions."""
-    bad: list[tuple[int, str]] = []
     notes: list[str] = []
-    values = list(raw.to_numpy(dtype=object))
-    is_year = f.dtype == "int" and (
-        f.name in {"lease_start", "idle_since", "founded", "year_built"} or f.unit == "year"
-    )
+    is_year = f.dtype == "int" and f.name in {
+        "lease_start",
+        "idle_since",
+        "founded",
+        "year_built",
+        "survey_year",
+    }
     if f.dtype in ("float", "int"):
-        out = np.full(len(values), np.nan)
-        parse = parse_year if is_year else parse_number
-        for i, v in enumerate(values):
-            try:
-                out[i] = parse(v)
-            except ValueError as exc:
-                bad.append((i, str(exc)))
+        if is_year:
+            out, bad = _years(raw)
+        else:
+            out, bad = _numbers(raw)
         if factor != 1.0:
             out = out * factor
         if f.unit == "ratio" and not (f.max is not None and f.max > 1):
             finite = out[np.isfinite(out)]
-            if len(finite) and np.nanmax(finite) > 1.0 and np.nanmax(finite) <= 100.0:
+            if len(finite) and 1.0 < float(finite.max()) <= 100.0:
                 out = out / 100.0
                 notes.append(
-                    f"{header or f.name}: values are percentages (max {np.nanmax(finite):g}); divided by 100"
+                    f"{header or f.name}: values are percentages (max {float(finite.max()):g}); divided by 100"
                 )
         series = pd.Series(out, index=raw.index)
         if f.dtype == "int":
             series = series.round().astype("Int64")
         return Coerced(series, bad, notes)
     if f.dtype == "bool":
-        out_b: list[object] = []
-        for i, v in enumerate(values):
-            try:
-                b = parse_bool(v)
-                out_b.append(pd.NA if b is None else b)
-            except ValueError as exc:
-                bad.append((i, str(exc)))
-                out_b.append(pd.NA)
-        return Coerced(pd.Series(out_b, index=raw.index, dtype="boolean"), bad, notes)
-    # text: strip, NFKC; choice fields through the catalog's spellings (and 是/否 questions)
+        values, bad = _bools(raw)
+        return Coerced(pd.Series(values.to_numpy(), index=raw.index, dtype="boolean"), bad, notes)
+    text = _as_text(raw)
+    if f.choices is None:
+        return Coerced(text, [], notes)
     spell = {units.normalise(k): v for k, v in f.value_aliases}
-    question = header.strip().startswith("是否")
-    out_s: list[object] = []
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or _text(v) == "":
-            out_s.append(None)
-            continue
-        text = _text(v)
-        if f.choices is not None:
-            if text in f.choices:
-                out_s.append(text)
-                continue
-            key = units.normalise(text)
-            if key in spell:
-                out_s.append(spell[key])
-                continue
-            if question and f.name == "scale":
-                try:
-                    b = parse_bool(text)
-                except ValueError:
-                    b = None
-                if b is not None:
-                    out_s.append("规上" if b else "规下")
-                    continue
-            bad.append((i, f"{text!r} is not one of {', '.join(c for c in f.choices if c)}"))
-            out_s.append(None)
-        else:
-            out_s.append(text)
-    return Coerced(pd.Series(out_s, index=raw.index, dtype="object"), bad, notes)
+    direct = text.where(text.isin(list(f.choices)))
+    via = pd.Series(
+        text.str.replace(" ", "", regex=False).str.lower().astype(object).map(spell),
+        index=text.index,
+    )
+    values = direct.fillna(via)
+    if header.strip().startswith("是否") and f.name == "scale":
+        yes_no = text.str.lower().map(_TRUE_FALSE).map({True: "规上", False: "规下"})
+        values = values.fillna(yes_no)
+    bad_mask = text.notna().to_numpy() & values.isna().to_numpy()
+    allowed = ", ".join(c for c in f.choices if c)
+    bad = [(int(i), f"{text.iloc[i]!r} is not one of {allowed}") for i in np.flatnonzero(bad_mask)]
+    out = values.astype(object).where(values.notna(), None)
+    return Coerced(pd.Series(out.to_numpy(), index=raw.index, dtype="object"), bad, notes)

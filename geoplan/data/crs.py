@@ -430,6 +430,17 @@ def distance_outside_km(
     return float(np.hypot(dx, dy))
 
 
+def distances_outside_km(
+    lon: np.ndarray, lat: np.ndarray, zone_bounds_lonlat: tuple[float, float, float, float]
+) -> np.ndarray:
+    """:func:`distance_outside_km` of many points at once."""
+    zx0, zy0, zx1, zy1 = zone_bounds_lonlat
+    k = 111.32 * float(np.cos(np.radians((zy0 + zy1) / 2)))
+    dx = np.maximum(np.maximum(zx0 - lon, lon - zx1), 0.0) * k
+    dy = np.maximum(np.maximum(zy0 - lat, lat - zy1), 0.0) * 110.57
+    return np.hypot(dx, dy)
+
+
 def likely_crs(
     x: np.ndarray,
     y: np.ndarray,

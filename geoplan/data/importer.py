@@ -25,11 +25,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import shapely
 
 from geoplan.data import columns as C
 from geoplan.data import crs as gcrs
-from geoplan.data import io, tables
+from geoplan.data import io, strings, tables
 from geoplan.data.catalog import LayerType, layer_type
 from geoplan.data.layers import check_plausible_location, validate_frame
 from geoplan.errors import CRSError, GeoplanError, LoadError, Problem
@@ -162,9 +163,10 @@ def _read(
         return frame, np.arange(1, len(frame) + 1)
     located = tables.choose_sheet(p, tables.read_raw(p), _scorer(lt), sheet=opts.sheet)
     report.header = {"sheet": located.sheet, "rows": list(located.header_rows)}
-    first = located.first_data_row
-    # rows dropped as empty keep their file numbers out of the count; the frame was reset
-    rows = np.arange(first, first + len(located.frame))
+    rows = np.arange(located.first_data_row, located.first_data_row + len(located.frame))
+    blank = located.frame.isna().all(axis=1).to_numpy()
+    if blank.any():  # blank lines keep their file row numbers out of the records
+        return located.frame[~blank].reset_index(drop=True), rows[~blank]
     return located.frame, rows
 
 
@@ -435,37 +437,51 @@ def _derive_parcels(
     return reason
 
 
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+_CREDIT_INDEX = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(_CREDIT_ALPHABET):
+    _CREDIT_INDEX[ord(_c)] = _i
+
+
 def _credit_check(codes: pd.Series) -> pd.Series:
-    """Whether each 统一社会信用代码 has the GB 32100-2015 form and check digit."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-    def ok(v: object) -> bool:
-        text = str(v).strip().upper()
-        if len(text) != 18 or any(c not in alphabet for c in text):
-            return False
-        total = sum(alphabet.index(c) * w for c, w in zip(text[:17], weights, strict=True))
-        return alphabet[(31 - total % 31) % 31] == text[17]
-
-    return codes.map(lambda v: v is not None and ok(v))
+    """Whether each 统一社会信用代码 has the GB 32100-2015 form and check digit (vectorised)."""
+    text = codes.astype("string").str.strip().str.upper()
+    form = text.str.fullmatch(f"[{_CREDIT_ALPHABET}]{{18}}").fillna(False).to_numpy(bool)
+    ok = np.zeros(len(codes), dtype=bool)
+    if form.any():
+        raw = np.frombuffer("".join(text[form].tolist()).encode("ascii"), dtype=np.uint8).reshape(
+            -1, 18
+        )
+        idx = _CREDIT_INDEX[raw]
+        total = idx[:, :17] @ _CREDIT_WEIGHTS
+        ok[form] = ((31 - total % 31) % 31) == idx[:, 17]
+    return pd.Series(ok, index=codes.index)
 
 
 def _link_firms(
     out: pd.DataFrame, rows: np.ndarray, opts: ImportOptions, ctx: ZoneContext, report: LayerReport
 ) -> None:
     parcels = ctx.parcels
-    ids = set(parcels["parcel_id"].astype(str)) if parcels is not None else set()
+    ids = strings.arrow(parcels["parcel_id"]).combine_chunks() if parcels is not None else None
+
+    def known(values: pd.Series) -> pd.Series:
+        if ids is None:
+            return values.notna()
+        hit = pc.fill_null(pc.is_in(strings.arrow(values), value_set=ids), False)
+        return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
+
     linked = pd.Series(False, index=out.index)
     if "parcel_id" in out.columns:
         out["parcel_id"] = out["parcel_id"].astype("object")
-        linked = out["parcel_id"].astype(str).isin(ids) if ids else out["parcel_id"].notna()
+        linked = known(out["parcel_id"])
         report.link_method = "parcel_id"
     if (~linked).any() and ctx.land_register is not None and "credit_code" in out.columns:
         reg = ctx.land_register.drop_duplicates("credit_code").set_index("credit_code")["parcel_id"]
         via = out["credit_code"].map(reg)
         take = ~linked & via.notna()
         out.loc[take, "parcel_id"] = via[take]
-        linked = linked | (take & (via.astype(str).isin(ids) if ids else True))
+        linked = linked | (take & known(via))
         report.link_method = (
             report.link_method + "+" if report.link_method else ""
         ) + "credit_code (land register)"
@@ -506,13 +522,16 @@ def _link_firms(
     out["_linked"] = linked.to_numpy()
 
 
+def _upper(values: pd.Series) -> pd.Series:
+    up = values.astype("string").str.strip().str.upper()
+    return up.astype(object).where(up.notna(), None)
+
+
 def _derive_firms(
     out: pd.DataFrame, rows: np.ndarray, opts: ImportOptions, ctx: ZoneContext, report: LayerReport
 ) -> None:
     if "credit_code" in out.columns:
-        out["credit_code"] = out["credit_code"].map(
-            lambda v: None if v is None else str(v).strip().upper()
-        )
+        out["credit_code"] = _upper(out["credit_code"])
         bad = ~_credit_check(out["credit_code"]) & out["credit_code"].notna()
         for i in np.flatnonzero(bad.to_numpy())[:10]:
             report.add(
@@ -534,9 +553,7 @@ def _derive_firms(
             out["firm_id"] = [f"F{int(r):06d}" for r in rows]
             report.mapping["firm_id"] = "derived: row number"
     if "industry_code" in out.columns:
-        out["industry_code"] = out["industry_code"].map(
-            lambda v: None if v is None else str(v).strip().upper()
-        )
+        out["industry_code"] = _upper(out["industry_code"])
     if "industry" not in out.columns:
         if "industry_code" in out.columns:
             out["industry"] = industry.zone_industry(out["industry_code"], ctx.industry_map)
@@ -624,7 +641,7 @@ def _validated(
         c for c in out.columns if c not in keep and c not in geom and not str(c).startswith("_")
     ]
     frame = out[keep + extra + geom]
-    data, vrep = validate_frame(frame, lt, source=report.source)
+    data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True)
     for p in vrep.problems:
         if p.message.startswith("extra column"):
             continue

@@ -296,13 +296,29 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to *target*; on success it replaces *target* atomically.
 
-    On any exception the temporary file is removed and *target* is left as it was.
+    On any exception the temporary file is removed and *target* is left as it was. The temporary
+    name carries the writer's process id, so leftovers of a writer that was killed (``kill -9``:
+    no ``finally`` runs) are recognised and removed by the next write to the same target.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent
-    )
+    if target.is_dir():
+        msg = f"{target}: is a folder; give a file name to write"
+        raise LoadError(msg)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"{target.parent}: cannot create the output folder ({exc.strerror or exc})"
+        raise LoadError(msg) from exc
+    _remove_stale_temps(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.",
+            suffix=suffix or target.suffix,
+            dir=target.parent,
+        )
+    except OSError as exc:
+        msg = f"{target.parent}: cannot write here ({exc.strerror or exc}); choose another output path"
+        raise LoadError(msg) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL) want to create the file themselves
@@ -324,6 +340,34 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
         ):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete ``.NAME.PID.*`` temporaries of *target* left by writers that no longer run."""
+    prefix = f".{target.name}."
+    with contextlib.suppress(OSError):
+        for p in target.parent.iterdir():
+            if not p.name.startswith(prefix):
+                continue
+            pid_text = p.name[len(prefix) :].split(".", 1)[0]
+            if (
+                pid_text.isdigit()
+                and int(pid_text) != os.getpid()
+                and not _pid_alive(int(pid_text))
+            ):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                logger.info("removed %s, left by a writer that was stopped", p.name)
 
 
 def _fsync_dir(folder: Path) -> None:

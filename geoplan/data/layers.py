@@ -113,11 +113,14 @@ def validate_frame(
     *,
     source: str = "",
     repair: bool = False,
+    keep_strings: bool = False,
 ) -> tuple[pd.DataFrame, ValidationReport]:
     """Check *frame* against a layer type; return a coerced copy and the report.
 
     Never raises for data problems: every one is collected in the report. With ``repair=True``
-    invalid polygons are fixed with :func:`shapely.make_valid` (and reported as warnings).
+    invalid polygons are fixed with :func:`shapely.make_valid` (and reported as warnings). With
+    ``keep_strings=True`` text columns stay Arrow strings (the importer writes them as they are)
+    instead of Python objects.
     """
     lt = layer_type(ltype) if isinstance(ltype, str) else ltype
     report = ValidationReport(source=source, layer_type=lt.name, rows=len(frame))
@@ -157,7 +160,11 @@ def validate_frame(
         if f.name not in cols:
             continue
         raw = out[f.name]
-        missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+        missing = raw.isna().to_numpy()
+        stripped = None
+        if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+            stripped = raw.astype("string").str.strip()
+            missing = missing | (stripped == "").fillna(False).to_numpy(dtype=bool)
         if f.required:
             _add_rows(
                 report, missing, "value is missing", field=f.name, hint=f"fill in {f.label_zh}"
@@ -223,10 +230,15 @@ def validate_frame(
             )
             out[f.name] = mapped.astype("boolean")
         else:
-            text = raw.where(raw.isna(), raw.astype(str).str.strip())
-            out[f.name] = text.astype("object")
+            stripped = stripped if stripped is not None else raw.astype("string").str.strip()
+            if keep_strings:
+                text = stripped
+                out[f.name] = stripped
+            else:
+                text = raw.where(raw.isna(), stripped.astype(object))
+                out[f.name] = text.astype("object")
             if f.choices is not None:
-                bad = ~text.isin(f.choices).to_numpy() & ~missing
+                bad = ~text.isin(f.choices).fillna(False).to_numpy(dtype=bool) & ~missing
                 _add_rows(
                     report,
                     bad,
@@ -291,7 +303,12 @@ def _check_geometry(
         hint="draw the feature or delete the row",
     )
     kinds = lt.geometry or ()
-    types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
+    names = np.array(
+        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+         "MultiPolygon", "GeometryCollection", None],
+        dtype=object,
+    )  # fmt: skip
+    types = names[shapely.get_type_id(geoms)]  # -1 (missing) → None
     present = ~none & ~empty
     wrong = present & ~np.isin(types, list(kinds))
     if wrong.any():
@@ -402,8 +419,13 @@ def check_plausible_location(
                 hint=hint,
             )
             return
+    # the centre of each feature's box, transformed alone (not every vertex): fast at 10⁶ features
+    mx = ((b["minx"] + b["maxx"]) / 2).to_numpy()
+    my = ((b["miny"] + b["maxy"]) / 2).to_numpy()
     try:
-        ll = gcrs.to_wgs84(gdf[ok]).geometry.bounds
+        from pyproj import Transformer
+
+        cx, cy = Transformer.from_crs(gdf.crs, gcrs.WGS84, always_xy=True).transform(mx, my)
     except (ValueError, RuntimeError) as exc:  # pyproj raises ProjError (a RuntimeError)
         report.add(
             f"coordinates cannot be transformed from {gdf.crs.to_string()} ({exc})",
@@ -411,14 +433,14 @@ def check_plausible_location(
             hint="check the declared CRS",
         )
         return
-    if not np.isfinite(ll.to_numpy()).all():
+    cx, cy = np.asarray(cx, dtype=float), np.asarray(cy, dtype=float)
+    if not (np.isfinite(cx).all() and np.isfinite(cy).all()):
         report.add(
             f"coordinates fall outside the area where {gdf.crs.to_string()} is defined",
             field="geometry",
             hint="the declared CRS is probably wrong; name the right one with --crs",
         )
         return
-    cx, cy = ((ll["minx"] + ll["maxx"]) / 2).to_numpy(), ((ll["miny"] + ll["maxy"]) / 2).to_numpy()
     china = gcrs.in_china(cx, cy)
     if zone_bounds is None and not china.all():
         rows = np.flatnonzero(ok)[~china] + 1
@@ -431,12 +453,7 @@ def check_plausible_location(
         return
     if zone_bounds is None:
         return
-    dist = np.array(
-        [
-            gcrs.distance_outside_km((r.minx, r.miny, r.maxx, r.maxy), zone_bounds)
-            for r in ll.itertuples()
-        ]
-    )
+    dist = gcrs.distances_outside_km(cx, cy, zone_bounds)
     far = dist > PLAUSIBLE_MARGIN_KM
     if far.any():
         rows = np.flatnonzero(ok)[far] + 1

@@ -37,7 +37,9 @@ class Sheet:
 class Located:
     """A table with its header found: the frame, and where the header was."""
 
-    frame: pd.DataFrame
+    frame: (
+        pd.DataFrame
+    )  # every row below the header, blank rows included (row i = file row first_data_row + i)
     sheet: str
     header_rows: tuple[int, ...]  # 1-based row numbers in the file
     score: int
@@ -79,8 +81,7 @@ def read_raw(path: Path) -> list[Sheet]:
                         quoting=csv.QUOTE_MINIMAL,
                         skip_blank_lines=False,
                     )
-                    df = df.dropna(how="all")
-                    return [Sheet(path.stem, df.reset_index(drop=True))]
+                    return [Sheet(path.stem, df)]  # row i of the grid is line i + 1 of the file
                 except UnicodeDecodeError:
                     continue
             msg = f"{path.name}: the text is neither UTF-8 nor GB18030; save it as UTF-8 CSV"
@@ -130,9 +131,8 @@ def locate_header(sheet: Sheet, score: Callable[[list[str]], int]) -> Located | 
         return None
     s, idx, names = best
     names = _unique([nm or f"列{j + 1}" for j, nm in enumerate(names)])
-    body = grid.iloc[idx[-1] + 1 :].copy()
-    body.columns = names
-    body = body.dropna(how="all").reset_index(drop=True)
+    body = grid.iloc[idx[-1] + 1 :]
+    body = body.set_axis(names, axis=1).reset_index(drop=True)
     return Located(body, sheet.name, tuple(i + 1 for i in idx), s)
 
 

@@ -29,7 +29,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from geoplan import settings
@@ -145,12 +144,10 @@ def normalise_codes(values: pd.Series) -> tuple[pd.Series, int]:
     """Codes as text: full-width and spaces removed, upper case, ``802.0`` → ``802``; and
     leading zeros restored on numeric codes of odd length (``802`` → ``0802``, read as numbers by
     Excel or a .dbf). Returns the codes and how many zeros were restored."""
-    text = values.map(
-        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else _norm_code(v)
-    )
-    odd = text.fillna("").str.fullmatch(r"\d{1}|\d{3}|\d{5}")
-    text = text.where(~odd, "0" + text.fillna(""))
-    return text, int(odd.sum())
+    from geoplan.data import strings
+
+    text, n = strings.codes(values)
+    return text.astype(object).where(text.notna(), None), n
 
 
 _GB = re.compile(r"^[RABMWSUGHE]\d{0,2}$|^M0$")
@@ -173,7 +170,7 @@ def detect(
             msg = f"unknown land-use classification {declared!r}; use one of {', '.join(CLASSIFICATIONS)}"
             raise GeoplanError(msg)
         return Detection(declared, "由参数指定", "given by the user")
-    vals = codes.dropna()
+    vals = pd.Series(codes.dropna().unique()).astype(str)  # decided on the distinct codes
     vals = vals[vals != ""]
     if len(vals) == 0:
         return Detection("ydyh2023", "无代码", "no codes")
@@ -264,6 +261,7 @@ def convert(
     name_to_2023 = {_norm_name(v): k for k, v in known.items()}
     for code, idx in codes.groupby(codes, sort=False).groups.items():
         n = len(idx)
+        code = str(code)
         if code in code_map:
             out.loc[idx] = code_map[code]
             conv.converted[f"{code}→{code_map[code]}"] += n

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import settings
+from geoplan.data import strings
 from geoplan.errors import SchemaError
 
 INDUSTRY_CSV = settings.STANDARDS_DIR / "industry_gbt4754.csv"
@@ -100,17 +101,20 @@ def parse_code(value: object) -> tuple[str | None, str | None]:
 def sector_of(codes: pd.Series) -> pd.DataFrame:
     """Per code: ``section``, ``division``, ``sector`` key, ``sector_zh``, ``muyield_scope``."""
     table = divisions()
-    rows = []
-    for v in codes.tolist():
+
+    def one(v: object) -> tuple[str | None, ...]:
         sec, div = parse_code(v)
         d = table.get(div or "") or table.get(sec or "")
-        rows.append({
-            "section": sec, "division": div,
-            "sector": d.sector if d else None,
-            "sector_zh": SECTOR_NAMES.get(d.sector) if d else None,
-            "muyield_scope": d.muyield_scope if d else None,
-        })  # fmt: skip
-    return pd.DataFrame(rows, index=codes.index)
+        if d is None:
+            return (sec, div, None, None, None)
+        return (sec, div, d.sector, SECTOR_NAMES.get(d.sector), d.muyield_scope)
+
+    rows = strings.per_unique(codes, one)
+    cols = ["section", "division", "sector", "sector_zh", "muyield_scope"]
+    empty = (None,) * len(cols)
+    return pd.DataFrame(
+        [r if r is not None else empty for r in rows], columns=cols, index=codes.index
+    )
 
 
 @dataclass(frozen=True)
@@ -158,24 +162,20 @@ def _threshold_for(code: object, rules: list[Threshold]) -> Threshold | None:
 def above_scale(codes: pd.Series, revenue: pd.Series) -> tuple[pd.Series, pd.Series]:
     """规上 (True) / 规下 (False) / unknown (NA) from revenue, and the rule applied per firm."""
     rules = thresholds()
-    flag: list[object] = []
-    rule_names: list[object] = []
-    for code, rev in zip(codes.tolist(), revenue.tolist(), strict=True):
-        rule = _threshold_for(code, rules)
-        if (
-            rule is None
-            or rule.wan_yuan is None
-            or rev is None
-            or (isinstance(rev, float) and np.isnan(rev))
-        ):
-            flag.append(pd.NA)
-            rule_names.append(rule.name_zh if rule else None)
-            continue
-        flag.append(bool(rev >= rule.wan_yuan))
-        rule_names.append(f"{rule.name_zh} ≥ {rule.wan_yuan:g} 万元{rule.metric}")
-    return pd.Series(flag, index=codes.index, dtype="boolean"), pd.Series(
-        rule_names, index=codes.index
+    rule = strings.per_unique(codes, lambda c: _threshold_for(c, rules))
+    limit = pd.Series(
+        [r.wan_yuan if r is not None else None for r in rule], index=codes.index, dtype="float64"
     )
+    names = pd.Series(
+        [None if r is None else (f"{r.name_zh} ≥ {r.wan_yuan:g} 万元{r.metric}" if r.wan_yuan is not None
+                                 else r.name_zh) for r in rule],
+        index=codes.index, dtype=object,
+    )  # fmt: skip
+    rev = pd.to_numeric(revenue, errors="coerce").astype("float64")
+    known = limit.notna() & rev.notna()
+    flag = pd.Series(pd.NA, index=codes.index, dtype="boolean")
+    flag[known] = (rev[known] >= limit[known]).to_numpy()
+    return flag, names
 
 
 def read_industry_map(path: Path) -> list[tuple[str, str]]:
@@ -198,6 +198,14 @@ def zone_industry(codes: pd.Series, table: list[tuple[str, str]] | None) -> pd.S
     sectors = sector_of(codes)["sector_zh"]
     if not table:
         return sectors
+
+    def one(code: object) -> object:
+        return _zone_rows(pd.Series([code]), sector_of(pd.Series([code]))["sector_zh"], table)[0]
+
+    return strings.per_unique(codes, one)
+
+
+def _zone_rows(codes: pd.Series, sectors: pd.Series, table: list[tuple[str, str]]) -> list[object]:
     out = []
     for code, fallback in zip(codes.tolist(), sectors.tolist(), strict=True):
         text = (
@@ -209,4 +217,4 @@ def zone_industry(codes: pd.Series, table: list[tuple[str, str]] | None) -> pd.S
         full = text if text[:1].isalpha() else f"{sec or ''}{text}"
         hit = next((ind for prefix, ind in table if full.startswith(prefix)), None)
         out.append(hit or fallback)
-    return pd.Series(out, index=codes.index, dtype="object")
+    return out

@@ -63,6 +63,7 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -332,6 +333,18 @@ def _check_expected(expected_version: int | None) -> int | None:
     return expected_version
 
 
+@dataclass
+class PreparedItem:
+    """One item ready for a backend: encoded tables and the version it is based on."""
+
+    kind: str
+    name: str
+    meta: dict
+    datas: list[list[list[Any]]]
+    expected: int | None
+    force: bool = False
+
+
 class Store(ABC):
     """A versioned store of planning items. Obtain one with :func:`open_store`.
 
@@ -355,34 +368,54 @@ class Store(ABC):
         user: str | None = None,
         message: str = "",
         expected_version: int | None = None,
+        force: bool = False,
     ) -> int:
         """Save a new version of ``(kind, name)`` and return its number (1 for a new item).
 
-        *expected_version*: the version this edit started from (0: the item must be new).
-        If another save got in first, raise :class:`~geoplan.errors.ConflictError` and write
-        nothing (the refusal is logged in the audit log).
+        *expected_version*: the version this edit started from (0: the item must be new); when
+        omitted, the version that is latest as the call starts. If another save got in first,
+        raise :class:`~geoplan.errors.ConflictError` and write nothing (the refusal is logged in
+        the audit log). ``force=True`` saves whatever the latest version is — recorded as forced
+        in the audit log.
         """
-        kind = _check_kind(kind)
-        name = safe_name(name, what=f"{kind} name")
-        expected = _check_expected(expected_version)
+        return self.save_many(
+            [(kind, name, payload, expected_version)], user=user, message=message, force=force
+        )[0]
+
+    def save_many(
+        self,
+        items: list[tuple[str, str, Any, int | None]],
+        *,
+        user: str | None = None,
+        message: str = "",
+        force: bool = False,
+    ) -> list[int]:
+        """Save several ``(kind, name, payload, expected_version)`` items in ONE transaction:
+        all new versions are written, or — on any conflict or failure — none (a scenario and its
+        result always belong together). Returns the new version numbers in order."""
         user = " ".join(str(user).split()) if user else current_user()
         message = str(message or "")
-        frames, doc = split_payload(kind, payload, label=f"{kind} '{name}'")
-        encoded = [
-            encode_frame(f, label=f"{kind} '{name}' table {i}") for i, f in enumerate(frames)
-        ]
-        meta = {"format": 1, "doc": doc, "parts": [spec for spec, _ in encoded]}
-        version = self._save(
-            kind,
-            name,
-            meta,
-            [data for _, data in encoded],
-            user=user,
-            message=message,
-            expected=expected,
-        )
-        logger.info("saved %s '%s' v%d in %s (%s)", kind, name, version, self.label, user)
-        return version
+        prepared = []
+        for kind, name, payload, expected_version in items:
+            kind = _check_kind(kind)
+            name = safe_name(name, what=f"{kind} name")
+            expected = _check_expected(expected_version)
+            if expected is None and not force:
+                expected = self._latest(kind, name)  # the version this save is based on
+            frames, doc = split_payload(kind, payload, label=f"{kind} '{name}'")
+            encoded = [
+                encode_frame(f, label=f"{kind} '{name}' table {i}") for i, f in enumerate(frames)
+            ]
+            meta = {"format": 1, "doc": doc, "parts": [spec for spec, _ in encoded]}
+            prepared.append(
+                PreparedItem(kind, name, meta, [d for _, d in encoded], expected, force)
+            )
+        versions = self._save_items(prepared, user=user, message=message)
+        for item, version in zip(prepared, versions, strict=True):
+            logger.info(
+                "saved %s '%s' v%d in %s (%s)", item.kind, item.name, version, self.label, user
+            )
+        return versions
 
     def load(self, kind: str, name: str, version: int | None = None) -> Any:
         """Return the payload of *version* (default: the latest) in the form described above."""
@@ -540,17 +573,9 @@ class Store(ABC):
     # --- backend primitives ---------------------------------------------------------------
 
     @abstractmethod
-    def _save(
-        self,
-        kind: str,
-        name: str,
-        meta: dict,
-        datas: list[list[list[Any]]],
-        *,
-        user: str,
-        message: str,
-        expected: int | None,
-    ) -> int: ...
+    def _save_items(self, items: list[PreparedItem], *, user: str, message: str) -> list[int]:
+        """Write every item in one transaction (all or nothing); raise ConflictError if any
+        item's ``expected`` is not its latest version (unless ``force``)."""
 
     @abstractmethod
     def _load(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import GeoplanError, SchemaError
+from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +85,10 @@ def join_payload(kind: str, frames: list[pd.DataFrame], doc: Any) -> Any:
 
 
 def _check_yaml(text: str, label: str) -> None:
-    import yaml
+    """The one bounded YAML loader (aliases refused, depth and size limited) must accept it."""
+    from geoplan.config.loader import load_yaml
 
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        msg = (
-            f"{label}:{where}: the scenario text is not valid YAML ({getattr(exc, 'problem', exc)})"
-        )
-        raise SchemaError(msg) from exc
+    load_yaml(text, label)
 
 
 def _walk(obj: Any, frames: list[pd.DataFrame], path: str) -> Any:

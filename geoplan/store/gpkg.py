@@ -32,7 +32,7 @@ import numpy as np
 
 from geoplan import settings
 from geoplan.errors import ConflictError
-from geoplan.store.base import Store, StoreError, _hook, not_found
+from geoplan.store.base import PreparedItem, Store, StoreError, _hook, not_found
 from geoplan.store.codec import PK, dumps
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class _Abort(Exception):
+    """Rolls the save transaction back on a conflict (never leaves this module)."""
+
+
 class GpkgStore(Store):
     """A store in one GeoPackage file. See :mod:`geoplan.store` for the API."""
 
@@ -107,7 +111,7 @@ class GpkgStore(Store):
         self.label = str(self.path)
         if not self.path.exists():
             if not create:
-                msg = f"{self.path}: no such store (create it with `geoplan store save`)"
+                msg = f"{self.path}: no such store (create it with `geoplan store init` or a save)"
                 raise StoreError(msg)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +121,7 @@ class GpkgStore(Store):
         elif self.path.is_dir():
             msg = f"{self.path} is a folder; a store is one .gpkg file"
             raise StoreError(msg)
-        self._init()
+        self._init(create=create)
 
     # --- connections ------------------------------------------------------------------------
 
@@ -158,7 +162,7 @@ class GpkgStore(Store):
                     con.execute("ROLLBACK")
                 raise
 
-    def _init(self) -> None:
+    def _init(self, *, create: bool = True) -> None:
         with self._connect() as con:
             tables = {
                 r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -180,6 +184,12 @@ class GpkgStore(Store):
                     raise StoreError(msg)
             if "geoplan_items" in tables:
                 return
+            if not create:
+                msg = (
+                    f"{self.path}: not a GeoPlan store (no store tables); create one with "
+                    "`geoplan store init` or by saving into it"
+                )
+                raise StoreError(msg)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -197,62 +207,80 @@ class GpkgStore(Store):
 
     # --- saving -----------------------------------------------------------------------------
 
-    def _save(
-        self,
-        kind: str,
-        name: str,
-        meta: dict,
-        datas: list,
-        *,
-        user: str,
-        message: str,
-        expected: int | None,
-    ) -> int:
-        conflict: str | None = None
+    def _save_items(self, items: list[PreparedItem], *, user: str, message: str) -> list[int]:
+        conflict: tuple[PreparedItem, int, str] | None = None
+        versions: list[int] = []
         _hook("before_lock")
-        with self._write() as con:
-            row = con.execute(
-                "SELECT version, user, time, meta FROM geoplan_items WHERE kind=? AND name=? "
-                "ORDER BY version DESC LIMIT 1",
-                (kind, name),
-            ).fetchone()
-            latest = row[0] if row else 0
-            if expected is not None and expected != latest:
-                conflict = self._conflict_message(
-                    kind, name, expected, latest, row and row[1], row and row[2]
-                )
-            else:
-                _hook("after_check")
-                version = latest + 1
+        try:
+            with self._write() as con:
                 now = _now()
-                item_id = con.execute(
-                    "INSERT INTO geoplan_items (kind, name, version, user, time, message, meta) "
-                    "VALUES (?, ?, ?, ?, ?, ?, '{}')",
-                    (kind, name, version, user, now, message),
-                ).lastrowid
-                multi = len(meta["parts"]) > 1
-                for i, (spec, data) in enumerate(zip(meta["parts"], datas, strict=True)):
-                    spec["table"] = f"gp{item_id}_{i}"
-                    ident = f"{kind}/{name}/v{version}" + (f"/{i}" if multi else "")
-                    self._write_table(con, spec, data, ident, message)
-                details = self._details(kind, json.loads(row[3]) if row else None, meta, expected)
-                con.execute("UPDATE geoplan_items SET meta=? WHERE id=?", (dumps(meta), item_id))
-                con.execute(
-                    "INSERT INTO geoplan_audit (time, user, action, kind, name, version, message, details) "
-                    "VALUES (?, ?, 'save', ?, ?, ?, ?, ?)",
-                    (now, user, kind, name, version, message, dumps(details)),
-                )
+                for item in items:
+                    row = con.execute(
+                        "SELECT version, user, time, meta FROM geoplan_items WHERE kind=? AND name=? "
+                        "ORDER BY version DESC LIMIT 1",
+                        (item.kind, item.name),
+                    ).fetchone()
+                    latest = row[0] if row else 0
+                    if not item.force and item.expected is not None and item.expected != latest:
+                        text = self._conflict_message(
+                            item.kind,
+                            item.name,
+                            item.expected,
+                            latest,
+                            row and row[1],
+                            row and row[2],
+                        )
+                        conflict = (item, latest, text)
+                        raise _Abort
+                    _hook("after_check")
+                    versions.append(self._write_item(con, item, row, latest, user, message, now))
+        except _Abort:
+            pass
         if conflict is not None:
+            item, latest, text = conflict
             self._record(
                 user,
                 "conflict",
-                kind,
-                name,
+                item.kind,
+                item.name,
                 None,
                 message,
-                {"expected_version": expected, "latest_version": latest},
+                {"expected_version": item.expected, "latest_version": latest},
             )
-            raise ConflictError(conflict)
+            raise ConflictError(text)
+        return versions
+
+    def _write_item(
+        self,
+        con: sqlite3.Connection,
+        item: PreparedItem,
+        row: Any,
+        latest: int,
+        user: str,
+        message: str,
+        now: str,
+    ) -> int:
+        kind, name, meta = item.kind, item.name, item.meta
+        version = latest + 1
+        item_id = con.execute(
+            "INSERT INTO geoplan_items (kind, name, version, user, time, message, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?, '{}')",
+            (kind, name, version, user, now, message),
+        ).lastrowid
+        multi = len(meta["parts"]) > 1
+        for i, (spec, data) in enumerate(zip(meta["parts"], item.datas, strict=True)):
+            spec["table"] = f"gp{item_id}_{i}"
+            ident = f"{kind}/{name}/v{version}" + (f"/{i}" if multi else "")
+            self._write_table(con, spec, data, ident, message)
+        details = self._details(kind, json.loads(row[3]) if row else None, meta, item.expected)
+        if item.force:
+            details["forced"] = True
+        con.execute("UPDATE geoplan_items SET meta=? WHERE id=?", (dumps(meta), item_id))
+        con.execute(
+            "INSERT INTO geoplan_audit (time, user, action, kind, name, version, message, details) "
+            "VALUES (?, ?, 'save', ?, ?, ?, ?, ?)",
+            (now, user, kind, name, version, message, dumps(details)),
+        )
         return version
 
     def _srs_id(self, con: sqlite3.Connection, geometry: dict | None) -> int:

@@ -33,7 +33,7 @@ import numpy as np
 
 from geoplan import settings
 from geoplan.errors import ConflictError
-from geoplan.store.base import Store, StoreError, _hook, not_found, redact_url
+from geoplan.store.base import PreparedItem, Store, StoreError, _hook, not_found, redact_url
 from geoplan.store.codec import PK, dumps
 
 logger = logging.getLogger(__name__)
@@ -83,16 +83,21 @@ class PostgisStore(Store):
         except ImportError as exc:  # pragma: no cover - psycopg is a declared extra
             msg = "the PostGIS store needs psycopg: pip install 'geoplan[postgis]'"
             raise StoreError(msg) from exc
+        from psycopg import ProgrammingError
+
         secrets = dict(secrets or {})
         base = str(secrets.pop("url", "") or url or "")
         extra = {k: str(v) for k, v in secrets.items() if k in _SECRET_KEYS and v not in (None, "")}
-        self._secrets = [
-            s for s in (extra.get("password"), urlsplit(base).password if base else None) if s
-        ]
+        try:
+            url_password = urlsplit(base).password if base else None
+        except ValueError as exc:  # urllib: "Invalid IPv6 URL", bad port …
+            msg = f"invalid PostgreSQL address {redact_url(base)!r}: {exc}; write postgresql://user@host:5432/db"
+            raise StoreError(msg) from None
+        self._secrets = [s for s in (extra.get("password"), url_password) if s]
         try:
             self._conninfo = make_conninfo(base, **extra)
             info = conninfo_to_dict(self._conninfo)
-        except Exception as exc:
+        except (ProgrammingError, ValueError) as exc:
             msg = f"invalid PostgreSQL address {redact_url(base)!r}: {self._redact(str(exc))}"
             raise StoreError(msg) from None
         info.setdefault("connect_timeout", "15")
@@ -183,93 +188,108 @@ class PostgisStore(Store):
 
     # --- saving -----------------------------------------------------------------------------
 
-    def _save(
-        self,
-        kind: str,
-        name: str,
-        meta: dict,
-        datas: list,
-        *,
-        user: str,
-        message: str,
-        expected: int | None,
-    ) -> int:
-        from psycopg import sql
-
-        conflict = None
+    def _save_items(self, items: list[PreparedItem], *, user: str, message: str) -> list[int]:
+        conflict: tuple[PreparedItem, int, str] | None = None
+        versions: list[int] = []
         _hook("before_lock")
         with self._connect() as conn, conn.cursor() as cur:
-            cur.execute(
-                sql.SQL(
-                    "INSERT INTO {} (kind, name, latest) VALUES (%s, %s, 0) ON CONFLICT DO NOTHING"
-                ).format(self._t("heads")),
-                (kind, name),
-            )
-            cur.execute(
-                sql.SQL("SELECT latest FROM {} WHERE kind = %s AND name = %s FOR UPDATE").format(
-                    self._t("heads")
-                ),
-                (kind, name),
-            )
-            latest = cur.fetchone()[0]
-            prev = None
-            if latest:
-                cur.execute(
-                    sql.SQL(
-                        "SELECT user_name, created_at, meta FROM {} WHERE kind = %s AND name = %s "
-                        "AND version = %s"
-                    ).format(self._t("items")),
-                    (kind, name, latest),
-                )
-                prev = cur.fetchone()
-            if expected is not None and expected != latest:
-                conflict = self._conflict_message(
-                    kind, name, expected, latest, prev and prev[0], prev and _iso(prev[1])
-                )
-                conn.rollback()
-            else:
+            for item in items:
+                latest, prev = self._lock_head(cur, item.kind, item.name)
+                if not item.force and item.expected is not None and item.expected != latest:
+                    text = self._conflict_message(
+                        item.kind,
+                        item.name,
+                        item.expected,
+                        latest,
+                        prev and prev[0],
+                        prev and _iso(prev[1]),
+                    )
+                    conflict = (item, latest, text)
+                    conn.rollback()
+                    break
                 _hook("after_check")
-                version = latest + 1
-                cur.execute(
-                    sql.SQL(
-                        "INSERT INTO {} (kind, name, version, user_name, message, meta) "
-                        "VALUES (%s, %s, %s, %s, %s, '{{}}') RETURNING id"
-                    ).format(self._t("items")),
-                    (kind, name, version, user, message),
-                )
-                item_id = cur.fetchone()[0]
-                for i, (spec, data) in enumerate(zip(meta["parts"], datas, strict=True)):
-                    spec["table"] = f"d{item_id}_{i}"
-                    self._write_table(cur, spec, data)
-                details = self._details(kind, json.loads(prev[2]) if prev else None, meta, expected)
-                cur.execute(
-                    sql.SQL("UPDATE {} SET meta = %s WHERE id = %s").format(self._t("items")),
-                    (dumps(meta), item_id),
-                )
-                cur.execute(
-                    sql.SQL("UPDATE {} SET latest = %s WHERE kind = %s AND name = %s").format(
-                        self._t("heads")
-                    ),
-                    (version, kind, name),
-                )
-                cur.execute(
-                    sql.SQL(
-                        "INSERT INTO {} (user_name, action, kind, name, version, message, details) "
-                        "VALUES (%s, 'save', %s, %s, %s, %s, %s)"
-                    ).format(self._t("audit")),
-                    (user, kind, name, version, message, dumps(details)),
-                )
+                versions.append(self._write_item(cur, item, prev, latest, user, message))
         if conflict is not None:
+            item, latest, text = conflict
             self._record(
                 user,
                 "conflict",
-                kind,
-                name,
+                item.kind,
+                item.name,
                 None,
                 message,
-                {"expected_version": expected, "latest_version": latest},
+                {"expected_version": item.expected, "latest_version": latest},
             )
-            raise ConflictError(conflict)
+            raise ConflictError(text)
+        return versions
+
+    def _lock_head(self, cur: Any, kind: str, name: str) -> tuple[int, Any]:
+        """Lock the item's head row (created if new); the latest version and its row."""
+        from psycopg import sql
+
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {} (kind, name, latest) VALUES (%s, %s, 0) ON CONFLICT DO NOTHING"
+            ).format(self._t("heads")),
+            (kind, name),
+        )
+        cur.execute(
+            sql.SQL("SELECT latest FROM {} WHERE kind = %s AND name = %s FOR UPDATE").format(
+                self._t("heads")
+            ),
+            (kind, name),
+        )
+        latest = cur.fetchone()[0]
+        prev = None
+        if latest:
+            cur.execute(
+                sql.SQL(
+                    "SELECT user_name, created_at, meta FROM {} WHERE kind = %s AND name = %s "
+                    "AND version = %s"
+                ).format(self._t("items")),
+                (kind, name, latest),
+            )
+            prev = cur.fetchone()
+        return latest, prev
+
+    def _write_item(
+        self, cur: Any, item: PreparedItem, prev: Any, latest: int, user: str, message: str
+    ) -> int:
+        from psycopg import sql
+
+        kind, name, meta = item.kind, item.name, item.meta
+        version = latest + 1
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {} (kind, name, version, user_name, message, meta) "
+                "VALUES (%s, %s, %s, %s, %s, '{{}}') RETURNING id"
+            ).format(self._t("items")),
+            (kind, name, version, user, message),
+        )
+        item_id = cur.fetchone()[0]
+        for i, (spec, data) in enumerate(zip(meta["parts"], item.datas, strict=True)):
+            spec["table"] = f"d{item_id}_{i}"
+            self._write_table(cur, spec, data)
+        details = self._details(kind, json.loads(prev[2]) if prev else None, meta, item.expected)
+        if item.force:
+            details["forced"] = True
+        cur.execute(
+            sql.SQL("UPDATE {} SET meta = %s WHERE id = %s").format(self._t("items")),
+            (dumps(meta), item_id),
+        )
+        cur.execute(
+            sql.SQL("UPDATE {} SET latest = %s WHERE kind = %s AND name = %s").format(
+                self._t("heads")
+            ),
+            (version, kind, name),
+        )
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {} (user_name, action, kind, name, version, message, details) "
+                "VALUES (%s, 'save', %s, %s, %s, %s, %s)"
+            ).format(self._t("audit")),
+            (user, kind, name, version, message, dumps(details)),
+        )
         return version
 
     def _write_table(self, cur: Any, spec: dict, data: list) -> None:

@@ -48,16 +48,29 @@ def _progress(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from geoplan.scenario import run_scenario
 
-    res = run_scenario(args.path, progress=_progress(args))
-    written = str(res.write(args.out)) if args.out else None
-    saved = None
-    if args.store:
+    store = based_on = None
+    if args.store:  # the versions this run is based on are read before it starts
+        from geoplan.scenario import load_scenario
         from geoplan.store import open_store
 
         store = open_store(args.store)
+        pre_name = args.save_as or load_scenario(args.path).name
+        based_on = (
+            store.latest_version("scenario", pre_name),
+            store.latest_version("result", pre_name),
+        )
+    res = run_scenario(args.path, progress=_progress(args))
+    written = str(res.write(args.out)) if args.out else None
+    saved = None
+    if store is not None and based_on is not None:
         name = args.save_as or res.name
-        v = store.save("scenario", name, res.scenario.text, message=args.message)
-        store.save("result", name, res.store_payload(), message=args.message)
+        v, _ = store.save_many(  # the scenario and its result: one transaction, both or neither
+            [
+                ("scenario", name, res.scenario.text, based_on[0]),
+                ("result", name, res.store_payload(), based_on[1]),
+            ],
+            message=args.message,
+        )
         saved = {"store": store.label, "name": name, "version": v}
     doc = res.summary() | {"output": written, "saved": saved}
     if args.json:

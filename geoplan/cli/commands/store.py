@@ -53,7 +53,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the version you edited; refuse (exit 2) if someone saved a newer one; 0 = must be new",
     )
     sv.add_argument("--layer", help="layer inside a multi-layer GeoPackage (kind layer)")
+    sv.add_argument(
+        "--force",
+        action="store_true",
+        help="save even if someone saved a newer version meanwhile (recorded in the audit log)",
+    )
     sv.set_defaults(func=run_save)
+
+    it = actions.add_parser("init", parents=[common], help="新建项目库 / create an empty store")
+    it.set_defaults(func=run_init)
 
     ex = actions.add_parser(
         "export", parents=[common], help="导出 / export one version to a file (atomic)"
@@ -78,10 +86,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     au.set_defaults(func=run_audit)
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, *, create: bool = False):
+    """The store named by --store; only ``init`` and ``save`` may create one."""
     from geoplan.store import open_store
 
-    return open_store(args.store)
+    return open_store(args.store, create=create)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -143,11 +152,9 @@ def _read_payload(kind: str, path: Path, layer: str | None):
                 return read_table(path)
         return read_vector(path, layer=layer)
     if kind == "scenario":
-        raw = path.read_bytes()
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return raw.decode("gb18030")
+        from geoplan.config.loader import read_text
+
+        return read_text(path, "scenario file")
     if suffix == ".json":
         try:
             doc = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -198,7 +205,7 @@ def _read_bundle(path: Path) -> dict:
 
 
 def run_save(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = _open(args, create=True)
     payload = _read_payload(args.kind, Path(args.path), args.layer)
     version = store.save(
         args.kind,
@@ -207,6 +214,7 @@ def run_save(args: argparse.Namespace) -> int:
         user=args.user,
         message=args.message,
         expected_version=args.expected_version,
+        force=args.force,
     )
     if args.json:
         dump_json(
@@ -223,6 +231,15 @@ def run_save(args: argparse.Namespace) -> int:
         sys.stdout.write(
             f"已保存 / saved {args.kind} '{args.name}' version {version} in {store.label}\n"
         )
+    return EXIT_OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    store = _open(args, create=True)
+    if args.json:
+        dump_json({"store": store.label, "backend": store.backend, "created": True})
+    else:
+        sys.stdout.write(f"项目库 / store ready: {store.label}\n")
     return EXIT_OK
 
 
