@@ -105,7 +105,9 @@ def main() -> int:
     try:
         t0 = time.perf_counter()
         paths = generate(tmp / "in", a.parcels, a.firms)
-        print(f"generated {a.parcels:,} parcels and {a.firms:,} firms in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {a.parcels:,} parcels and {a.firms:,} firms in {time.perf_counter() - t0:.1f} s"
+        )
         times: dict[str, list[float]] = {"floor": [], "zone init": []}
         for r in range(a.rounds):
             for name, fn in (("floor", floor), ("zone init", zone_init)):

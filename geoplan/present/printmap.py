@@ -324,7 +324,7 @@ def _legend_panel(fig: Any, spec: MapSpec, top: float, bottom: float, base_pt: f
     """The legend beside the map: shrinks its font, then flows into two columns, to fit."""
     from matplotlib.patches import Circle, Rectangle
 
-    rows = _legend_rows(spec.legend)
+    rows = _legend_rows([s for s in spec.legend if s.printed])
     height_in = fig.get_figheight() * (top - bottom)
     size, ncol = base_pt, 1
     while size > 5.0:

@@ -57,6 +57,8 @@ class LegendSection:
     kind: str = "fill"
     note: str = ""
     strip: list[str] | None = None
+    #: False: only on the interactive map (its layers are optional overlays left off the print)
+    printed: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in LEGEND_KINDS:

@@ -267,5 +267,5 @@ def infra_spec(zone, res, cov: Any, *, kind: str, phase: str, lang: str = "zh") 
         )
     )
     if gap_legend:
-        spec.legend.append(LegendSection(t("in_legend_gaps", lang), gap_legend))
+        spec.legend.append(LegendSection(t("in_legend_gaps", lang), gap_legend, printed=False))
     return spec
