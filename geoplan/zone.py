@@ -89,6 +89,7 @@ class ImportSpec(_Model):
     code_map: dict[str, str] = Field(default_factory=dict)
     map: dict[str, str] = Field(default_factory=dict)
     link: Literal["parcel_id", "credit_code", "points"] | None = None
+    repair: bool = False
 
 
 class ZoneFile(_Model):

@@ -38,7 +38,7 @@ from geoplan.data.importer import (
 )
 from geoplan.errors import GeoplanError
 from geoplan.standards import industry
-from geoplan.zone import ZONE_FILE, ImportSpec, read_profile
+from geoplan.zone import ZONE_FILE, ImportSpec, ZoneData, read_profile
 
 #: Import order (a layer may need the ones before it) and the file each becomes.
 ORDER = (
@@ -95,6 +95,7 @@ def _options(src: Source) -> ImportOptions:
         type=src.type, path=src.path, sheet=o.get("sheet"), member=o.get("member"),
         encoding=o.get("encoding"), crs=o.get("crs"), coord_system=o.get("coord_system", "wgs84"),
         codes=o.get("codes"), code_map=dict(o.get("code_map") or {}), user_map=dict(o.get("user_map") or {}),
+        repair=bool(o.get("repair")),
     )  # fmt: skip
 
 
@@ -238,7 +239,7 @@ def _spec(src: Source, rel: str, sha: str) -> ImportSpec:
     return ImportSpec(
         layer=src.type, type=src.type, source=rel, sha256=sha, sheet=o.get("sheet"), member=o.get("member"),
         encoding=o.get("encoding"), crs=o.get("crs"), coord_system=o.get("coord_system", "wgs84"),
-        codes=o.get("codes"), code_map=dict(o.get("code_map") or {}),
+        codes=o.get("codes"), code_map=dict(o.get("code_map") or {}), repair=bool(o.get("repair")),
         map={k: (f"{c}[{u}]" if u else c) for k, (c, u) in (o.get("user_map") or {}).items()},
     )  # fmt: skip
 
@@ -330,11 +331,24 @@ def reimport_zone(
             sources.append(Source(spec.type, copy, {
                 "sheet": spec.sheet, "member": spec.member, "encoding": spec.encoding, "crs": spec.crs,
                 "coord_system": spec.coord_system, "codes": spec.codes, "code_map": spec.code_map,
-                "user_map": user_map,
+                "user_map": user_map, "repair": spec.repair,
             }))  # fmt: skip
         return init_zone(prof.folder, sources, name=prof.name, progress=progress, overwrite=True)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
+
+
+def context_for(zone: ZoneData) -> ZoneContext:
+    """What an import into a loaded *zone* needs: its CRS, extent, evaluation units, parcels."""
+    units, label = None, "评价单元"
+    prof = zone.profile
+    if prof is not None and prof.file.units is not None and prof.file.units.layer in zone.layers:
+        units = zone.layers[prof.file.units.layer]
+        label = prof.file.units.label_zh
+    return ZoneContext(
+        name=zone.name, crs=zone.crs, bounds=zone.bounds_lonlat(), units=units, units_label=label,
+        parcels=zone.layers.get("parcels"),
+    )  # fmt: skip
 
 
 def default_zone_folder(name: str) -> Path:

@@ -35,14 +35,14 @@ def test_validate_bad_file_exits_2_listing_every_problem(tmp_path):
     gdf = make_parcels()
     gdf.loc[0, "far"] = -1
     gdf.loc[1, "status"] = "bogus"
-    gdf = gdf.drop(columns=["plate"])
+    gdf = gdf.drop(columns=["coverage"])  # not derivable (plate would be: by location)
     path = tmp_path / "bad.geojson"
     gdf.to_file(path, engine="pyogrio")
     res = run_cli("validate", str(path), "--type", "parcels", "--json")
     assert res.returncode == 2
     doc = json.loads(res.stdout)
     fields = {(p["row"], p["field"]) for p in doc["problems"] if p["severity"] == "error"}
-    assert {(1, "far"), (2, "status"), (None, "plate")} <= fields
+    assert {(1, "far"), (2, "status"), (None, "coverage")} <= fields
     human = run_cli("validate", str(path), "--type", "parcels")
     assert human.returncode == 2
     assert "bad.geojson: row 1: field 'far'" in human.stdout

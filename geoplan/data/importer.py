@@ -59,6 +59,8 @@ class ImportOptions:
     code_map: dict[str, str] = field(default_factory=dict)
     #: field → (column, unit or None)
     user_map: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: apply make_valid to invalid geometry (reported as warnings) instead of refusing it
+    repair: bool = False
 
 
 @dataclass
@@ -92,6 +94,10 @@ class LayerReport:
     unlinked_firms: list[dict[str, Any]] = field(default_factory=list)
     excluded: int = 0
     unused_columns: list[str] = field(default_factory=list)
+    #: column → a few of its values (for the import wizard's mapping table)
+    samples: dict[str, str] = field(default_factory=dict)
+    #: field → how it was recognised ("alias", "label", "field name", "mapping")
+    how: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def add(
@@ -211,8 +217,10 @@ def _map_columns(
     for fname, msg in mapping.unit_problems:
         report.add(msg, column=fname, hint=f"state the unit: --map {lt.name}.{fname}=COLUMN[unit]")
     report.unused_columns = mapping.unused
+    report.samples = {c: _sample_values(frame, c) for c in cols[:200]}
     for fname, m in mapping.matches.items():
         report.mapping[fname] = m.describe()
+        report.how[fname] = m.how
         if m.factor != 1.0:
             f = lt.field(fname)
             report.conversions[fname] = (
@@ -244,7 +252,7 @@ def _coerce_all(
                 f"… and {len(got.bad_rows) - 20} more rows that cannot be read", column=m.column
             )
         example = {"万元": "元", "吨标准煤": "千克标准煤", "MWh": "kWh"}.get(f.unit)
-        if fname in mapping.assumed_units and example is not None:
+        if fname in mapping.assumed_units and example is not None and m.how != "field name":
             report.add(
                 f"no unit stated for {m.column!r}; taken as {f.unit}",
                 column=m.column,
@@ -633,7 +641,7 @@ def _derive_simple(
 
 
 def _validated(
-    out: pd.DataFrame, lt: LayerType, rows: np.ndarray, report: LayerReport
+    out: pd.DataFrame, lt: LayerType, rows: np.ndarray, report: LayerReport, *, repair: bool = False
 ) -> pd.DataFrame:
     geom = [out.geometry.name] if isinstance(out, gpd.GeoDataFrame) else []
     keep = [f.name for f in lt.fields if f.name in out.columns]
@@ -641,9 +649,12 @@ def _validated(
         c for c in out.columns if c not in keep and c not in geom and not str(c).startswith("_")
     ]
     frame = out[keep + extra + geom]
-    data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True)
+    data, vrep = validate_frame(frame, lt, source=report.source, keep_strings=True, repair=repair)
+    reported = {p.field for p in report.problems if p.message.startswith("no column gives")}
     for p in vrep.problems:
-        if p.message.startswith("extra column"):
+        if p.message.startswith("extra column") or (
+            p.message == "required column is missing" and p.field in reported
+        ):
             continue
         row = int(rows[p.row - 1]) if p.row is not None and 0 < p.row <= len(rows) else p.row
         report.problems.append(replace(p, row=row))
@@ -684,9 +695,9 @@ def import_layer(opts: ImportOptions, ctx: ZoneContext) -> ImportedLayer:
         excluded = out[mask].assign(reason=reason[mask].to_numpy(), source_row=rows[mask])
         out, rows = out[~mask], rows[~mask]
         report.excluded = int(mask.sum())
-    if report.errors:
-        return ImportedLayer(out, excluded, report)
-    data = _validated(out, lt, rows, report)
+    data = _validated(
+        out, lt, rows, report, repair=opts.repair
+    )  # every problem, not just the first kind
     linked = out["_linked"].to_numpy(bool) if "_linked" in out.columns else None
     return ImportedLayer(data, excluded, report, linked)
 

@@ -54,6 +54,7 @@ Configuration (environment):
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import difflib
 import getpass
@@ -384,12 +385,12 @@ class Store(ABC):
 
     def save_many(
         self,
-        items: list[tuple[str, str, Any, int | None]],
+        items: builtins.list[tuple[str, str, Any, int | None]],
         *,
         user: str | None = None,
         message: str = "",
         force: bool = False,
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Save several ``(kind, name, payload, expected_version)`` items in ONE transaction:
         all new versions are written, or — on any conflict or failure — none (a scenario and its
         result always belong together). Returns the new version numbers in order."""
@@ -439,20 +440,20 @@ class Store(ABC):
         kind = _check_kind(kind)
         return self._latest(kind, safe_name(name, what=f"{kind} name"))
 
-    def list(self, kind: str | None = None) -> list[dict]:
+    def list(self, kind: str | None = None) -> builtins.list[dict]:
         """The latest version of every item: dicts with kind, name, version, user, time, message, versions."""
         if kind is not None:
             _check_kind(kind)
         return self._list(kind)
 
-    def history(self, kind: str, name: str) -> list[dict]:
+    def history(self, kind: str, name: str) -> builtins.list[dict]:
         """Every version of one item, oldest first (kind, name, version, user, time, message, rows)."""
         kind = _check_kind(kind)
         return self._history(kind, safe_name(name, what=f"{kind} name"))
 
     def audit_log(
         self, *, kind: str | None = None, name: str | None = None, limit: int | None = None
-    ) -> list[dict]:
+    ) -> builtins.list[dict]:
         """The audit trail, oldest first: id, time, user, action (save/export/conflict), kind,
         name, version, message, details (what changed)."""
         if kind is not None:
@@ -573,26 +574,30 @@ class Store(ABC):
     # --- backend primitives ---------------------------------------------------------------
 
     @abstractmethod
-    def _save_items(self, items: list[PreparedItem], *, user: str, message: str) -> list[int]:
+    def _save_items(
+        self, items: builtins.list[PreparedItem], *, user: str, message: str
+    ) -> builtins.list[int]:
         """Write every item in one transaction (all or nothing); raise ConflictError if any
         item's ``expected`` is not its latest version (unless ``force``)."""
 
     @abstractmethod
     def _load(
         self, kind: str, name: str, version: int | None
-    ) -> tuple[int, dict, list[list[list[Any]]]]: ...
+    ) -> tuple[int, dict, builtins.list[builtins.list[builtins.list[Any]]]]: ...
 
     @abstractmethod
     def _latest(self, kind: str, name: str) -> int: ...
 
     @abstractmethod
-    def _list(self, kind: str | None) -> list[dict]: ...
+    def _list(self, kind: str | None) -> builtins.list[dict]: ...
 
     @abstractmethod
-    def _history(self, kind: str, name: str) -> list[dict]: ...
+    def _history(self, kind: str, name: str) -> builtins.list[dict]: ...
 
     @abstractmethod
-    def _audit(self, kind: str | None, name: str | None, limit: int | None) -> list[dict]: ...
+    def _audit(
+        self, kind: str | None, name: str | None, limit: int | None
+    ) -> builtins.list[dict]: ...
 
     @abstractmethod
     def _record(

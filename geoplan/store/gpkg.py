@@ -331,7 +331,7 @@ class GpkgStore(Store):
         data = list(data)
         for j, c in enumerate(cols):
             if c["codec"] == "geometry":
-                data[j] = _gpkg_blobs(data[j], srs_id)
+                data[j] = _gpkg_blobs(data[j], srs_id or 0)
         n = spec["rows"]
         placeholders = ", ".join(["?"] * (len(cols) + 1))
         insert = (
@@ -470,7 +470,8 @@ class GpkgStore(Store):
         return out
 
     def _audit(self, kind: str | None, name: str | None, limit: int | None) -> list[dict]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if kind is not None:
             where.append("kind = ?")
             params.append(kind)

@@ -102,9 +102,9 @@ class PostgisStore(Store):
             raise StoreError(msg) from None
         info.setdefault("connect_timeout", "15")
         self._conninfo = make_conninfo("", **info)
-        user = info.get("user") or settings.pg_env("PGUSER")
-        host = info.get("host") or settings.pg_env("PGHOST", "localhost")
-        port = info.get("port") or settings.pg_env("PGPORT", "5432")
+        user = str(info.get("user") or settings.pg_env("PGUSER"))
+        host = str(info.get("host") or settings.pg_env("PGHOST", "localhost"))
+        port = str(info.get("port") or settings.pg_env("PGPORT", "5432"))
         self.label = (
             f"postgresql://{user + '@' if user else ''}{host}:{port}/{info.get('dbname', '')}"
         )
@@ -304,7 +304,7 @@ class PostgisStore(Store):
         ]
         cur.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(ddl)))
         data = list(data)
-        geometry = spec.get("geometry")
+        geometry = spec.get("geometry") or {}
         for j, c in enumerate(cols):
             if c["codec"] == "geometry":
                 srid = 0
@@ -480,7 +480,8 @@ class PostgisStore(Store):
     def _audit(self, kind: str | None, name: str | None, limit: int | None) -> list[dict]:
         from psycopg import sql
 
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if kind is not None:
             where.append("kind = %s")
             params.append(kind)

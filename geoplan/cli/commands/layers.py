@@ -30,7 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["wgs84", "gcj02", "bd09"],
         help="lon/lat offset system of the data (高德/腾讯 = gcj02, 百度 = bd09)",
     )
-    v.add_argument("--layer", help="layer name inside a GeoPackage")
+    v.add_argument("--layer", help="layer name inside a GeoPackage or zip")
+    v.add_argument(
+        "--encoding", help="attribute encoding of a Shapefile whose .cpg is wrong (e.g. gbk)"
+    )
     v.add_argument("--repair", action="store_true", help="repair invalid geometry with make_valid")
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_validate)
@@ -62,27 +65,47 @@ def run_layers(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Read a file as the zone's import would (columns recognised, codes and units converted,
+    areas and units derived) and report every problem; nothing is written."""
+    from pathlib import Path
+
     from geoplan.data.catalog import layer_type
-    from geoplan.data.layers import validate_file
+    from geoplan.data.importer import ImportOptions, import_layer
     from geoplan.zone import load_zone
+    from geoplan.zone_init import context_for
 
     layer_type(args.ltype)  # unknown type → GeoplanError → exit 2
     zone = load_zone(zone_path(args), copy=False)
-    report = validate_file(
-        args.path,
-        args.ltype,
-        crs=args.crs,
-        coord_system=args.coord_system,
-        repair=args.repair,
-        layer=args.layer,
-        target_crs=zone.crs,
-        zone_bounds=zone.bounds_lonlat(),
+    opts = ImportOptions(
+        type=args.ltype, path=Path(args.path), member=args.layer, encoding=args.encoding, crs=args.crs,
+        coord_system=args.coord_system, repair=args.repair,
+    )  # fmt: skip
+    imp = import_layer(opts, context_for(zone))
+    rep = imp.report
+    errors = [p for p in rep.problems if p.severity == "error"]
+    doc = {
+        "source": rep.source, "type": rep.type, "rows": rep.count, "valid": not errors,
+        "errors": len(errors), "warnings": len(rep.problems) - len(errors), "repaired": 0,
+        "problems": [p.to_dict() for p in rep.problems],
+    }  # fmt: skip
+    extra = (
+        "mapping",
+        "conversions",
+        "codes",
+        "linked",
+        "unlinked",
+        "excluded",
+        "unused_columns",
+        "header",
     )
+    doc |= {k: v for k, v in rep.to_dict().items() if k in extra}
     if args.json:
-        dump_json(report.to_dict())
+        dump_json(doc)
     else:
-        status = "有效 / valid" if report.ok else "无效 / INVALID"
-        sys.stdout.write(f"{report.source} ({report.layer_type}, {report.rows} rows): {status}\n")
-        for p in report.problems:
+        status = "有效 / valid" if doc["valid"] else "无效 / INVALID"
+        sys.stdout.write(f"{rep.source} ({rep.type}, {rep.count} rows): {status}\n")
+        for field_, col in rep.mapping.items():
+            sys.stdout.write(f"  {field_} ← {col}\n")
+        for p in rep.problems:
             sys.stdout.write(f"  [{p.severity}] {p.format()}\n")
-    return EXIT_OK if report.ok else EXIT_USER_ERROR
+    return EXIT_OK if doc["valid"] else EXIT_USER_ERROR

@@ -85,6 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="layer inside a GeoPackage or zip holding several, e.g. parcels=控规地块",
     )
     i.add_argument(
+        "--repair",
+        action="store_true",
+        help="repair invalid geometry with make_valid (reported) instead of refusing the file",
+    )
+    i.add_argument(
         "--replace", action="store_true", help="rebuild an existing zone from these files"
     )
     i.add_argument("--json", action="store_true", help="print the import report as JSON")
@@ -136,6 +141,7 @@ def _sources(args: argparse.Namespace) -> list[Any]:
             "member": layers.get(ltype),
             "encoding": args.encoding,
             "user_map": maps.get(ltype, {}),
+            "repair": args.repair,
         }
         if ltype in ("parcels", "landuse_survey"):
             options["codes"] = args.codes if ltype == "parcels" else None

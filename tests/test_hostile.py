@@ -1,0 +1,293 @@
+"""A corpus of hostile and broken inputs, each fed to the CLI as a user would, in a fresh process.
+
+Every case must end in a clear refusal: exit 2, no traceback, a message that names the file (and
+the row/field where there is one), nothing written outside the output path, the base data
+byte-identical — and, for the resource cases, within a time and memory bound measured in the child
+(``resource.getrusage``; a bound, not a timing of the happy path). The corpus keeps growing: add
+the input that broke something, and what the message must say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geoplan import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Run one CLI call in a child, report exit code, output and the child's own peak RSS and CPU.
+_RUNNER = """
+import json, resource, sys, time
+t0 = time.process_time()
+from geoplan.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 2
+ru = resource.getrusage(resource.RUSAGE_SELF)
+sys.stderr.write("\\n@@" + json.dumps({"code": code, "rss_mb": ru.ru_maxrss / 1024,
+                                       "cpu_s": time.process_time() - t0}) + "\\n")
+sys.exit(code)
+"""
+
+#: No refusal may need more than this (the libraries alone take ~300 MB).
+MAX_RSS_MB = 900
+MAX_CPU_S = 30
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> dict:
+    res = subprocess.run(
+        [sys.executable, "-c", _RUNNER, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    stats = {}
+    err = res.stderr
+    if "@@" in err:
+        err, _, tail = err.rpartition("@@")
+        stats = json.loads(tail)
+    return {
+        "code": res.returncode,
+        "out": res.stdout,
+        "err": err,
+        "text": res.stdout + err,
+        **stats,
+    }
+
+
+def refused(r: dict, *needles: str) -> None:
+    assert r["code"] == 2, r["text"][-2000:]
+    assert "Traceback" not in r["text"], r["text"][-3000:]
+    for n in needles:
+        assert n in r["text"], f"{n!r} not in:\n{r['text'][-2000:]}"
+    assert r["rss_mb"] < MAX_RSS_MB, f"peak RSS {r['rss_mb']:.0f} MB"
+    assert r["cpu_s"] < MAX_CPU_S, f"CPU {r['cpu_s']:.1f} s"
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def base_data_untouched():
+    """Whatever the corpus does, the bundled zone and the product data stay byte-identical."""
+    before = _tree(settings.SAMPLE_ZONE_DIR), _tree(settings.DATA_DIR)
+    yield
+    assert (_tree(settings.SAMPLE_ZONE_DIR), _tree(settings.DATA_DIR)) == before
+
+
+# --- resource exhaustion --------------------------------------------------------------------------
+
+BOMB = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdef", "bcdefg", strict=True)
+    )
+    + "name: bomb\noperations: []\n"
+)
+
+
+@pytest.mark.slow
+def test_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB, encoding="utf-8")
+    assert len(BOMB) < 400
+    refused(run("scenario", "run", str(path)), "bomb.yaml", "aliases")
+    refused(run("store", "save", "scenario", "bomb", str(path), "--store", str(tmp_path / "s.gpkg")),
+            "aliases")  # fmt: skip
+
+
+@pytest.mark.slow
+def test_deep_nesting_is_refused(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: x\nops: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    refused(run("scenario", "run", str(path)), "deep.yaml", "nested")
+
+
+def _zip_bomb(path: Path, size: int = 1_000_000_000) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("big.shp", "w", force_zip64=True) as f:
+            chunk = b"\0" * (1 << 24)
+            for _ in range(size // len(chunk)):
+                f.write(chunk)
+        zf.writestr("big.shx", b"\0" * 100)
+        zf.writestr("big.dbf", b"\0" * 100)
+    return path
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory) -> Path:
+    path = _zip_bomb(tmp_path_factory.mktemp("bomb") / "bomb.zip")
+    assert path.stat().st_size < 2_000_000
+    return path
+
+
+@pytest.mark.slow
+def test_zip_bomb_is_refused_before_extraction(zip_bomb, tmp_path):
+    r = run("validate", str(zip_bomb), "--type", "parcels")
+    refused(r, "bomb.zip", "zip bomb")
+    assert r["cpu_s"] < 5
+    refused(run("zone", "init", str(tmp_path / "z"), "--boundary", str(settings.SAMPLE_ZONE_DIR / "zone.geojson"),
+                "--parcels", str(zip_bomb)), "bomb.zip", "zip bomb")  # fmt: skip
+    refused(
+        run("store", "save", "layer", "x", str(zip_bomb), "--store", str(tmp_path / "s.gpkg")),
+        "zip bomb",
+    )
+    assert not (tmp_path / "z").exists()
+
+
+# --- reading and creating what it must not ---------------------------------------------------------
+
+
+def test_store_list_never_creates_a_store(tmp_path):
+    missing = tmp_path / "no" / "such.gpkg"
+    refused(run("store", "list", "--store", str(missing)), "no such store")
+    assert not (tmp_path / "no").exists()
+    empty = tmp_path / "empty.gpkg"
+    empty.write_bytes(b"")
+    for action in (["list"], ["audit"], ["export", "scenario", "x", str(tmp_path / "x.yaml")]):
+        refused(run("store", *action, "--store", str(empty)), "not a GeoPlan store")
+    assert empty.read_bytes() == b""
+
+
+def test_malformed_postgresql_url(tmp_path):
+    refused(run("store", "list", "--store", "postgresql://[::1"), "invalid PostgreSQL address")
+
+
+# --- silent wrong results ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["inf", "-inf", "1e308", "nan"])
+def test_non_finite_and_absurd_firm_values(tmp_path, bad):
+    firms = pd.read_parquet(settings.SAMPLE_ZONE_DIR / "firms.parquet").head(20)
+    firms["tax"] = firms["tax"].astype(object)
+    firms.loc[firms.index[3], "tax"] = bad
+    path = tmp_path / "firms.csv"
+    firms.to_csv(path, index=False)
+    r = run("validate", str(path), "--type", "firms", "--json")
+    if (
+        bad == "nan"
+    ):  # "nan" written out is a placeholder cell: the value is missing, and tax is required
+        refused(r, "firms.csv", "tax")
+    else:
+        refused(r, "firms.csv", "tax")
+        doc = json.loads(r["out"])
+        # rows are the file's own line numbers (the header is line 1), as a user finds them
+        assert any(
+            p["field"] == "tax" and p["row"] == 5 and p["severity"] == "error"
+            for p in doc["problems"]
+        )
+
+
+def test_wrong_gauss_kruger_zone_is_caught_and_the_right_one_named(tmp_path):
+    import geopandas as gpd
+
+    parcels = gpd.read_parquet(settings.SAMPLE_ZONE_DIR / "parcels.parquet").head(30).to_crs(4550)
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    parcels[["parcel_id", "geometry"]].to_file(folder / "gk.shp")
+    (folder / "gk.prj").unlink()  # a CRS-less export in CM 123°E, as surveyors send them
+    z = tmp_path / "gk.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in folder.iterdir():
+            zf.write(p, p.name)
+    r = run("validate", str(z), "--type", "parcels", "--crs", "EPSG:4549")  # the neighbouring zone
+    refused(r, "gk.zip", "outside the zone's extent", "EPSG:4550")
+
+
+def test_zone_file_that_is_a_list_or_empty(tmp_path):
+    for i, text in enumerate(
+        [
+            "[]\n",
+            "",
+            "zone: x\nlayers: []\n",
+            "zone: x\nlayers:\n  - {name: a, type: nope, path: a.gpkg}\n",
+        ]
+    ):
+        folder = tmp_path / f"z{i}"
+        folder.mkdir()
+        (folder / "zone.yaml").write_text(text, encoding="utf-8")
+        refused(run("layers", "--zone", str(folder)), "zone.yaml")
+
+
+def test_zone_file_naming_a_path_outside_the_zone(tmp_path):
+    folder = tmp_path / "z"
+    folder.mkdir()
+    (folder / "zone.yaml").write_text("zone: x\nlayers:\n  - {name: p, type: parcels, path: ../../etc/passwd}\n",
+                                      encoding="utf-8")  # fmt: skip
+    refused(run("layers", "--zone", str(folder)), "outside the zone folder")
+
+
+def test_stale_temp_files_of_a_killed_writer_are_removed(tmp_path):
+    from geoplan.data.io import write_text_atomic
+
+    target = tmp_path / "ev.xlsx"
+    dead = tmp_path / ".ev.xlsx.999999999.abcd.xlsx"  # pid 999999999 does not run
+    dead.write_bytes(b"partial")
+    live = tmp_path / f".ev.xlsx.{os.getpid()}.efgh.xlsx"  # ours: another write in progress
+    live.write_bytes(b"in progress")
+    write_text_atomic(target, "whole")
+    assert target.read_text() == "whole"
+    assert not dead.exists() and live.exists()
+
+
+# --- poor messages ----------------------------------------------------------------------------------------
+
+
+def test_cpg_that_lies_about_gbk(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    g = gpd.GeoDataFrame(
+        {"名称": ["龙头分园"]}, geometry=[shapely.box(121.40, 38.86, 121.41, 38.87)], crs=4326
+    )
+    g.to_file(folder / "a.shp", encoding="GBK")
+    (folder / "a.cpg").write_text("UTF-8")
+    z = tmp_path / "cpg.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in folder.iterdir():
+            zf.write(p, p.name)
+    refused(run("validate", str(z), "--type", "zone"), "cpg.zip", "--encoding gbk")
+
+
+def test_huge_coordinates_name_rows_not_wkt(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    g = gpd.read_parquet(settings.SAMPLE_ZONE_DIR / "parcels.parquet").head(5).to_crs(4326)
+    g.loc[g.index[2], "geometry"] = shapely.box(1e300, 1e300, 2e300, 2e300)
+    path = tmp_path / "huge.gpkg"
+    g.to_file(path, driver="GPKG")
+    r = run("validate", str(path), "--type", "parcels")
+    refused(r, "huge.gpkg", "row")
+    assert "POLYGON" not in r["text"]
+
+
+def test_excel_with_a_title_row_names_the_header_row(tmp_path):
+    df = pd.DataFrame(
+        {"企业名称": ["甲"], "税收(万元)": [1.0]}
+    )  # no credit code, no parcel: cannot link
+    path = tmp_path / "t.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame([["2023年企业名单"]]).to_excel(xw, header=False, index=False)
+        df.to_excel(xw, startrow=1, index=False)
+    r = run("validate", str(path), "--type", "firms", "--json")
+    refused(r, "t.xlsx")
+    doc = json.loads(r["out"])
+    assert doc["header"] == {"sheet": "Sheet1", "rows": [2]}
+
+
+def test_a_folder_is_called_a_folder(tmp_path):
+    refused(run("validate", str(tmp_path), "--type", "parcels"), "folder")
+    refused(run("scenario", "run", str(tmp_path)), "folder")
