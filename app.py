@@ -1,4 +1,5 @@
-"""GeoPlan Streamlit app: navigation and the shared sidebar (language, basemap, sample notice).
+"""GeoPlan Streamlit app: navigation and the shared sidebar (pages, language, basemap, sample
+notice, the background warm-up's progress).
 
 Run from the repository root: ``streamlit run app.py``. Pages live in ``app_pages/``.
 """
@@ -14,12 +15,38 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app_pages import _precompute as P  # noqa: E402
 from geoplan.present.maps import BASEMAPS  # noqa: E402
 from geoplan.text import t  # noqa: E402
 
 st.set_page_config(page_title=t("browser_title"), layout="wide")
+P.start()  # once per server: the zone's base results, computed in the background
+
+lang = st.session_state.get("lang", "zh")
+#: (file, title key, url path); the first is the home page
+PAGES = [
+    ("overview.py", "page_overview", "home"),
+    ("targets.py", "ind_page", "targets"),
+    ("chains.py", "chain_page", "chains"),
+    ("parcels.py", "page_parcels", "parcels"),
+    ("infrastructure.py", "page_infra", "infrastructure"),
+    ("suitability.py", "page_suitability", "suitability"),
+    ("scenario.py", "page_scenario", "scenario"),
+    ("data.py", "page_data", "data"),
+]
+pages = [
+    st.Page(ROOT / "app_pages" / f, title=t(k, lang), url_path=u, default=i == 0)
+    for i, (f, k, u) in enumerate(PAGES)
+]
+# the home page is served at "/"; it also answers at /overview (a bookmarked or typed link must
+# not end in Streamlit's English "page not found")
+alias = st.Page(ROOT / "app_pages/overview.py", title=t("page_overview", lang), url_path="overview")
+nav = st.navigation([*pages, alias], position="hidden")
 
 with st.sidebar:
+    for p in pages:
+        st.page_link(p, label=p.title)
+    st.divider()
     lang = st.radio(
         t("language"),
         ["zh", "en"],
@@ -36,22 +63,6 @@ with st.sidebar:
     if st.session_state.get(f"basemap_{lang}", "none") != "none":
         st.caption(t("basemap_online_note", lang))
     st.info(t("sample_notice", lang), icon="ℹ️")
+    P.progress_widget()
 
-pages = [
-    st.Page(
-        ROOT / "app_pages/overview.py",
-        title=t("page_overview", lang),
-        url_path="overview",
-        default=True,
-    ),
-    st.Page(ROOT / "app_pages/parcels.py", title=t("page_parcels", lang), url_path="parcels"),
-    st.Page(
-        ROOT / "app_pages/infrastructure.py", title=t("page_infra", lang), url_path="infrastructure"
-    ),
-    st.Page(
-        ROOT / "app_pages/suitability.py", title=t("page_suitability", lang), url_path="suitability"
-    ),
-    st.Page(ROOT / "app_pages/scenario.py", title=t("page_scenario", lang), url_path="scenario"),
-    st.Page(ROOT / "app_pages/data.py", title=t("page_data", lang), url_path="data"),
-]
-st.navigation(pages).run()
+nav.run()

@@ -120,6 +120,55 @@ def show_map(m: Any, *, key: str, returned: list[str] | None = None, height: int
     )
 
 
+def map_downloads(spec: Any, m: Any, *, key: str, file_stem: str) -> None:
+    """PNG / PDF (print version with title, legend, scale bar, north arrow, 示意 note, date) and
+    offline HTML of a map; each file is made only when its button is clicked."""
+    from geoplan.present import maps, printmap
+
+    c = st.columns([1.1, 1.1, 1.1, 0.7, 2.2])
+    paper = c[3].selectbox(
+        T("paper"), list(printmap.PAPERS), key=f"{key}_paper", label_visibility="collapsed"
+    )
+    c[0].download_button(
+        T("download_png"),
+        data=lambda: printmap.render(spec, fmt="png", paper=paper),
+        file_name=f"{file_stem}_{paper}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+    )
+    c[1].download_button(
+        T("download_pdf"),
+        data=lambda: printmap.render(spec, fmt="pdf", paper=paper),
+        file_name=f"{file_stem}_{paper}.pdf",
+        mime="application/pdf",
+        key=f"{key}_pdf",
+        on_click="ignore",
+    )
+    c[2].download_button(
+        T("download_html"),
+        data=lambda: maps.export_html(m, spec.title).encode("utf-8"),
+        file_name=f"{file_stem}.html",
+        mime="text/html",
+        key=f"{key}_html",
+        on_click="ignore",
+    )
+    if basemap() != "none":
+        c[4].caption(T("html_key_note"))
+
+
+def md_escape(text: str) -> str:
+    """Text shown through st.markdown without being read as Markdown."""
+    for ch in "\\`*_[]<>#|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def num_cols(formats: dict[str, str]) -> dict:
+    """Number formats for st.dataframe (column_config renders far faster than a pandas Styler)."""
+    return {c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}
+
+
 def fmt_num(v: float, digits: int = 1) -> str:
     try:
         return f"{float(v):,.{digits}f}"
@@ -147,79 +196,13 @@ def validate_upload(
         return load_layer(path, ltype, coord_system=coord, strict=False)
 
 
-# --- the project store (项目库): one shared store for the team, every save versioned and audited ---
+# the project store helpers live in app_pages._store (re-exported here for the pages)
+from app_pages._store import (  # noqa: E402
+    project_store,
+    store_items,
+    store_label,
+    store_load,
+    store_save,
+)
 
-
-def _store_secrets() -> dict | None:
-    try:
-        sec = st.secrets.get("geoplan_store")
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning None
-        return None
-    return dict(sec) if sec else None
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _open_store(target: str, has_secrets: bool, schema: str):  # schema: part of the cache key
-    from geoplan.store import open_store
-
-    sec = _store_secrets() if has_secrets else None
-    if sec and not target:
-        target = "postgis"
-    return open_store(target or None, secrets=sec)
-
-
-def project_store():
-    """The project store: ``GEOPLAN_STORE`` (a .gpkg, project name or postgresql:// URL), else a
-    ``[geoplan_store]`` section in Streamlit secrets (PostGIS), else ~/.geoplan/projects/default.gpkg."""
-    from geoplan import settings
-
-    return _open_store(settings.store_target(), _store_secrets() is not None, settings.pg_schema())
-
-
-def store_label() -> str:
-    try:
-        return project_store().label
-    except GeoplanError as exc:
-        return str(exc)
-
-
-def store_items(kind: str) -> list[dict]:
-    """Latest versions of the saved items of *kind* (empty if the store cannot be opened)."""
-    try:
-        return project_store().list(kind)
-    except GeoplanError as exc:
-        logger.warning("project store unavailable: %s", exc)
-        return []
-
-
-def store_load(kind: str, name: str, version: int | None = None):
-    return project_store().load(kind, name, version)
-
-
-def store_save(
-    kind: str,
-    name: str,
-    payload: Any,
-    *,
-    user: str = "",
-    message: str = "",
-    expected_version: int | None = None,
-) -> int | None:
-    """Save a new version; show what went wrong (conflict, bad name) instead of raising."""
-    from geoplan.errors import ConflictError
-    from geoplan.store import current_user
-
-    try:
-        return project_store().save(
-            kind,
-            name,
-            payload,
-            user=user.strip() or current_user(),
-            message=message,
-            expected_version=expected_version,
-        )
-    except ConflictError as exc:
-        st.error(f"{T('store_conflict')}\n\n{exc}")
-    except GeoplanError as exc:
-        st.error(f"{exc}\n\n{T('error_hint')}")
-    return None
+__all__ = ["project_store", "store_items", "store_label", "store_load", "store_save"]

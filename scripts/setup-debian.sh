@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the full test suite needs (idempotent):
 #   chromium        headless browser for the end-to-end tests (driven by Playwright)
-#   fonts-noto-cjk  so Chinese text renders in screenshots
+#   fonts-noto-cjk  so Chinese text renders in screenshots and print maps
+#   poppler-utils   pdftotext / pdffonts: the print-map tests read the PDF and its embedded fonts
 #   postgresql, postgis  a throwaway PostGIS server for the team-store tests
 # Runs apt-get as root (directly, or through sudo when available). Skips what is installed.
 set -euo pipefail
-pkgs=(chromium fonts-noto-cjk postgresql postgis)
+pkgs=(chromium fonts-noto-cjk postgresql postgis poppler-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

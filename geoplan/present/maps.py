@@ -29,12 +29,13 @@ import shapely
 from geoplan import settings
 from geoplan.data import crs as gcrs
 from geoplan.errors import GeoplanError
+from geoplan.present import leaflet
+from geoplan.present.spec import MapSpec
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 QUANT = 1e5  # 1e-5 degree ≈ 1.1 m
-BACKGROUND = "#f5f4ef"
 
 BASEMAPS = ("none", "tianditu", "gaode", "osm")
 
@@ -159,95 +160,6 @@ def _json_col(values: pd.Series) -> list:
     ]
 
 
-_JS = r"""
-window.geoplanCompact = window.geoplanCompact || function (data, group, renderer) {
-  var Q = 1e5, kind = data.kind, n = data.f.length, pal = data.pal, ci = data.ci;
-  function ring(a) { var out = new Array(a.length / 2), x = 0, y = 0;
-    for (var i = 0, j = 0; i < a.length; i += 2, j++) { x += a[i]; y += a[i + 1]; out[j] = [y / Q, x / Q]; }
-    return out; }
-  function tip(i) { if (!data.tip) return null; var parts = [];
-    for (var k = 0; k < data.tip.length; k++) { var v = data.p[data.tip[k][0]][i];
-      if (v !== null && v !== undefined && v !== '') parts.push(data.tip[k][1] + ': ' + v); }
-    return parts.join('<br>'); }
-  var st = data.style;
-  for (var i = 0; i < n; i++) {
-    var c = pal[ci ? ci[i] : 0], lyr, g = data.f[i];
-    if (kind === 'polygon') {
-      lyr = L.polygon(g.map(function (p) { return p.map(ring); }),
-        {renderer: renderer, color: st.stroke || c, weight: st.weight, opacity: st.opacity,
-         fillColor: c, fillOpacity: st.fill_opacity, dashArray: st.dash || null});
-    } else if (kind === 'line') {
-      lyr = L.polyline(g.map(ring), {renderer: renderer, color: c, weight: st.weight,
-         opacity: st.opacity, dashArray: st.dash || null});
-    } else {
-      lyr = L.circleMarker([g[1] / Q, g[0] / Q], {renderer: renderer, radius: st.radius,
-         color: st.stroke || '#333', weight: 1, fillColor: c, fillOpacity: st.fill_opacity});
-    }
-    lyr.feature = {type: 'Feature', properties: {id: data.ids ? data.ids[i] : i}};
-    if (data.tip && n <= data.tip_max) { lyr.bindTooltip(tip(i), {sticky: true}); }
-    group.addLayer(lyr);
-  }
-  if (data.labels) { data.labels.forEach(function (l) {
-    L.marker([l[0], l[1]], {icon: L.divIcon({className: 'gp-label', html: '<span>' + l[2] + '</span>',
-      iconSize: null}), interactive: false}).addTo(group); }); }
-  return group;
-};
-"""
-
-
-@lru_cache(maxsize=1)
-def _make_layer_class():
-    from folium.map import Layer
-    from jinja2 import Template
-
-    class CompactLayer(Layer):
-        """A vector layer drawn from a compact payload by a small JS decoder (canvas renderer)."""
-
-        _template = Template(
-            """
-{% macro script(this, kwargs) %}
-"""
-            + _JS
-            + """
-    var {{ this.get_name() }} = window.geoplanCompact({{ this.payload }},
-        L.featureGroup(), L.canvas({padding: 0.3, tolerance: 3}));
-    {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
-{% endmacro %}
-"""
-        )
-
-        def __init__(self, payload: str, name: str, *, show: bool = True, control: bool = True):
-            super().__init__(name=name, overlay=True, control=control, show=show)
-            self._name = "CompactLayer"
-            self.payload = payload
-
-        def render(self, **kwargs):
-            # branca's MacroElement.render wraps the rendered script in a new Element, which
-            # compiles it as a Jinja template — megabytes of payload lexed on every map render.
-            # The script is final text: add it as is. (The template adds the layer to its map.)
-            script = self._template.module.__dict__["script"](self, kwargs)
-            self.get_root().script.add_child(_raw_element_class()(script), name=self.get_name())
-
-    return CompactLayer
-
-
-@lru_cache(maxsize=1)
-def _raw_element_class():
-    from branca.element import Element
-
-    class RawElement(Element):
-        """Already-rendered text (no template to compile)."""
-
-        def __init__(self, text: str):
-            super().__init__()
-            self._text = text
-
-        def render(self, **kwargs):
-            return self._text
-
-    return RawElement
-
-
 def compact_payload(
     gdf: gpd.GeoDataFrame,
     *,
@@ -255,7 +167,7 @@ def compact_payload(
     ids: str | None = None,
     tooltip: dict[str, str] | None = None,
     style: dict | None = None,
-    labels: list[tuple[float, float, str]] | None = None,
+    labels: list[tuple[float, float, str]] | list[tuple[float, float, str, float]] | None = None,
     tip_max: int = 20000,
 ) -> str:
     """JSON payload for :class:`CompactLayer` from a frame already in display coordinates."""
@@ -290,7 +202,15 @@ def compact_payload(
         data["p"] = {c: _json_col(gdf[c]) for c in cols}
         data["tip"] = [[c, tooltip[c]] for c in cols]
     if labels:
-        data["labels"] = [[round(lat, 5), round(lon, 5), text] for lat, lon, text in labels]
+        data["labels"] = [
+            [
+                round(lab[0], 5),
+                round(lab[1], 5),
+                lab[2],
+                round(float(lab[3]), 3) if len(lab) > 3 else 0,
+            ]
+            for lab in labels
+        ]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -305,11 +225,16 @@ def add_layer(
     tooltip: dict[str, str] | None = None,
     style: dict | None = None,
     label_col: str | None = None,
+    label_rank: str | None = None,
     show: bool = True,
     simplify_m: float = 1.0,
     keep: list[str] | None = None,
 ) -> Any:
-    """Add *gdf* (any CRS) as a compact vector layer to folium map *m*."""
+    """Add *gdf* (any CRS) as a compact vector layer to folium map *m*.
+
+    Labels (*label_col*) never overlap on screen: the larger *label_rank* (default: feature
+    area) is kept when two would collide, and a label that would be cut at the edge is hidden.
+    """
     if gdf is None or len(gdf) == 0:
         return None
     cols = [
@@ -319,19 +244,26 @@ def add_layer(
             *(tooltip or {}),
             *([ids] if ids else []),
             *([label_col] if label_col else []),
+            *([label_rank] if label_rank else []),
         }
         if c in gdf.columns
     ]
-    g = to_display(gdf[[*cols, gdf.geometry.name]], basemap=basemap, simplify_m=simplify_m)
     labels = None
+    if label_col:
+        if label_rank and label_rank in gdf.columns:
+            rank = pd.to_numeric(gdf[label_rank], errors="coerce").fillna(0).to_numpy(float)
+        else:
+            rank = np.asarray(shapely.area(gdf.geometry.values), dtype=float) / 1e6
+    g = to_display(gdf[[*cols, gdf.geometry.name]], basemap=basemap, simplify_m=simplify_m)
     if label_col:
         pts = shapely.point_on_surface(g.geometry.values)
         xy = shapely.get_coordinates(pts)
-        labels = [(y, x, str(t)) for (x, y), t in zip(xy, g[label_col].astype(str), strict=True)]
+        text = g[label_col].astype(str).to_numpy()
+        labels = [(y, x, str(t), r) for (x, y), t, r in zip(xy, text, rank, strict=True)]
     payload = compact_payload(
         g, colors=colors, ids=ids, tooltip=tooltip, style=style, labels=labels
     )
-    layer = _make_layer_class()(payload, name, show=show)
+    layer = leaflet.make_layer_class()(payload, name, show=show)
     layer.add_to(m)
     return layer
 
@@ -344,7 +276,8 @@ def tianditu_key() -> str | None:
     try:  # Streamlit secrets, only when running inside the app
         import streamlit as st
 
-        return st.secrets.get("TIANDITU_KEY")  # type: ignore[no-any-return]
+        secret = st.secrets.get("TIANDITU_KEY")
+        return str(secret) if secret else None
     except Exception:
         return None
 
@@ -394,101 +327,62 @@ def _add_basemap(m: Any, basemap: str) -> None:
         raise GeoplanError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
 
 
-_CSS = """
-<style>
-.leaflet-container {background: BACKGROUND; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;}
-.gp-label span {font-size: 12px; font-weight: 600; color: #222; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; position: relative; left: -50%;}
-.gp-legend {background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px; font-size: 12px;
-  line-height: 16px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 55vh; overflow-y: auto;}
-.gp-legend i {display: inline-block; width: 14px; height: 10px; margin-right: 5px; border: 1px solid #777;
-  vertical-align: middle;}
-.gp-legend b {display: block; margin: 2px 0;}
-.gp-north {background: rgba(255,255,255,.85); padding: 2px 6px; border-radius: 4px; text-align: center;
-  font: bold 13px sans-serif; line-height: 14px; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
-</style>
-""".replace("BACKGROUND", BACKGROUND)
+def _swatch(col: str, kind: str) -> str:
+    if kind == "line":
+        return f'<i style="background:{col};height:3px;border:none"></i>'
+    if kind == "point":
+        return f'<i style="background:{col};border-radius:50%;width:10px"></i>'
+    return f'<i style="background:{col}"></i>'
 
 
-def _make_control_class():
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class HtmlControl(MacroElement):
-        """A Leaflet control holding fixed HTML (legend, north arrow); works in st_folium too."""
-
-        _template = Template("""
-{% macro script(this, kwargs) %}
-    (function () {
-      var c = L.control({position: {{ this.position|tojson }}});
-      c.onAdd = function () { var d = L.DomUtil.create('div', {{ this.css_class|tojson }});
-        d.innerHTML = {{ this.html|tojson }}; L.DomEvent.disableClickPropagation(d); return d; };
-      c.addTo({{ this._parent.get_name() }});
-      if (!document.getElementById('gp-style')) { var s = document.createElement('div');
-        s.id = 'gp-style'; s.innerHTML = {{ this.css|tojson }}; document.head.appendChild(s.firstElementChild); }
-    })();
-{% endmacro %}
-""")
-
-        def __init__(self, html: str, position: str = "bottomright", css_class: str = "gp-legend"):
-            super().__init__()
-            self._name = "HtmlControl"
-            self.html = html
-            self.position = position
-            self.css_class = css_class
-            self.css = _CSS.strip()
-
-    return HtmlControl
-
-
-def _make_fit_class():
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class FitOnResize(MacroElement):
-        """Re-fit the bounds when the container gets its final size (iframes resize after load)."""
-
-        _template = Template("""
-{% macro script(this, kwargs) %}
-    (function (m, b) {
-      var t0 = Date.now(), user = false;
-      function fit() { if (user) return; m.invalidateSize();
-        var s = m.getSize(), pad = s.x > 700 ? [190, 10] : [10, 10];
-        m.fitBounds(b, {paddingTopLeft: [10, 10], paddingBottomRight: pad}); }
-      m.getContainer().addEventListener('mousedown', function () { user = true; });
-      m.getContainer().addEventListener('wheel', function () { user = true; });
-      window.addEventListener('resize', function () { if (Date.now() - t0 < 3000) fit(); });
-      [100, 400, 900, 1800].forEach(function (ms) { setTimeout(fit, ms); });
-    })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
-{% endmacro %}
-""")
-
-        def __init__(self, bounds: list):
-            super().__init__()
-            self._name = "FitOnResize"
-            self.bounds = bounds
-
-    return FitOnResize
+def legend_html(
+    title: str,
+    entries: list[tuple[str, str]],
+    *,
+    kind: str = "fill",
+    note: str = "",
+    strip: list[str] | None = None,
+    flow: bool = False,
+) -> str:
+    """One legend section: *entries* are (label, colour); *strip* a row of bare swatches; *flow*
+    puts entries side by side (for long lists of short labels)."""
+    head = f"<b>{html_escape(title)}</b>" if title else ""
+    if flow:
+        body = '<div class="gp-flow">' + "".join(
+            f"<span>{_swatch(c, kind)}{html_escape(label)}</span>" for label, c in entries
+        )
+        body += "</div>"
+    else:
+        body = "".join(
+            f'<div class="gp-row">{_swatch(c, kind)}{html_escape(label)}</div>'
+            for label, c in entries
+        )
+    if strip:
+        body = (
+            "<div>"
+            + "".join(f'<i style="background:{c};width:8px;margin-right:1px"></i>' for c in strip)
+            + "</div>"
+            + body
+        )
+    if note:
+        body += f'<div class="gp-note">{html_escape(note)}</div>'
+    return f'<div class="gp-sec">{head}{body}</div>'
 
 
-def legend_html(title: str, entries: list[tuple[str, str]], *, kind: str = "fill") -> str:
-    """Legend body: *entries* are (label, colour)."""
-    rows = []
-    for label, col in entries:
-        if kind == "line":
-            sw = f'<i style="background:{col};height:3px;border:none"></i>'
-        elif kind == "point":
-            sw = f'<i style="background:{col};border-radius:50%;width:10px"></i>'
-        else:
-            sw = f'<i style="background:{col}"></i>'
-        rows.append(f"{sw}{label}")
-    return f"<b>{title}</b>" + "<br>".join(rows)
+def html_escape(text: object) -> str:
+    import html
+
+    return html.escape(str(text), quote=False)
 
 
-def add_legend(m: Any, sections: list[str], position: str = "bottomright") -> None:
-    _make_control_class()("<hr style='margin:3px 0'>".join(sections), position, "gp-legend").add_to(
-        m
-    )
+def add_legend(
+    m: Any, sections: list[str], position: str = "bottomright", *, title: str = "图例"
+) -> None:
+    """A collapsible legend (open at first) whose sections sit side by side, so it grows sideways
+    rather than needing a scroll bar."""
+    body = f"<details open><summary>{html_escape(title)}</summary><div class='gp-secs'>"
+    body += "".join(sections) + "</div></details>"
+    leaflet.make_control_class()(body, position, "gp-legend").add_to(m)
 
 
 def base_map(
@@ -499,7 +393,8 @@ def base_map(
     height: int = 560,
     north: str = "北",
 ) -> Any:
-    """An empty folium map fitted to (minx, miny, maxx, maxy) with scale bar and north arrow."""
+    """An empty folium map fitted to (minx, miny, maxx, maxy) with a metric scale bar and a
+    north arrow."""
     import folium
 
     if basemap not in BASEMAPS:
@@ -508,7 +403,7 @@ def base_map(
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         zoom_start=12,
         prefer_canvas=True,
         height=height,
@@ -518,8 +413,9 @@ def base_map(
     _localise(m)
     _add_basemap(m, basemap)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    _make_fit_class()([[miny, minx], [maxy, maxx]]).add_to(m)
-    _make_control_class()(f"▲<br>{north}", "topright", "gp-north").add_to(m)
+    leaflet.make_fit_class()([[miny, minx], [maxy, maxx]]).add_to(m)
+    leaflet.make_scale_class()().add_to(m)
+    leaflet.make_control_class()(f"▲<br>{north}", "topright", "gp-north").add_to(m)
     if draw:
         from folium.plugins import Draw
 
@@ -565,9 +461,73 @@ def bounds_4326(gdf: gpd.GeoDataFrame, basemap: str = "none") -> tuple[float, fl
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
+def render(spec: MapSpec, *, basemap: str = "none", height: int = 560, draw: bool = False) -> Any:
+    """The interactive (folium) map of a :class:`~geoplan.present.spec.MapSpec`."""
+    from geoplan.text import t
+
+    m = base_map(
+        bounds_4326(spec.extent, basemap),
+        basemap=basemap,
+        draw=draw,
+        height=height,
+        north=t("north", spec.lang),
+    )
+    for lyr in spec.layers:
+        add_layer(
+            m,
+            lyr.frame,
+            lyr.name,
+            colors=lyr.colors,
+            basemap=basemap,
+            ids=lyr.ids,
+            tooltip=lyr.tooltip,
+            style=lyr.style,
+            label_col=lyr.label_col,
+            label_rank=lyr.label_rank,
+            show=lyr.show,
+            simplify_m=lyr.simplify_m,
+            keep=lyr.keep,
+        )
+    sections = [
+        legend_html(
+            sec.title,
+            sec.entries,
+            kind=sec.kind,
+            note=sec.note,
+            strip=sec.strip,
+            flow=len(sec.entries) > 14,
+        )
+        for sec in spec.legend
+    ]
+    if sections:
+        add_legend(m, sections, title=t("legend", spec.lang))
+    return finish(m)
+
+
 def to_html(m: Any) -> str:
     """Standalone HTML of *m* (all assets inline)."""
     return m.get_root().render()
+
+
+_TK = re.compile(r"(tk=)[^&\"'\s\\]+")
+
+
+def export_html(m: Any, title: str) -> str:
+    """HTML to hand on: a ``<title>``, the map filling the window, and no 天地图 key.
+
+    The 天地图 key is a browser key tied to this deployment: it is never written into a file that
+    leaves the server (the exported map then shows no 天地图 tiles without the recipient's own key).
+    """
+    html = to_html(m)
+    head = (
+        f"<title>{html_escape(title)}</title>"
+        "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
+    )
+    html = html.replace("</head>", head + "</head>", 1)
+    key = tianditu_key()
+    if key:
+        html = html.replace(key, "")
+    return _TK.sub(r"\1", html)
 
 
 def external_urls(html: str) -> list[str]:
@@ -591,3 +551,21 @@ def feature_at(
     if len(hits) == 0:
         return None
     return int(hits[0])
+
+
+def drawn_polygon(feature: dict | None, *, basemap: str = "none") -> gpd.GeoDataFrame | None:
+    """A polygon drawn in the browser (GeoJSON feature, lon/lat; GCJ-02 over the 高德 basemap) as
+    a one-row frame in the working CRS; None when *feature* holds no polygon."""
+    if not feature or not feature.get("geometry"):
+        return None
+    geom = shapely.geometry.shape(feature["geometry"])
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None
+    if basemap == "gaode":
+
+        def back(xy: np.ndarray) -> np.ndarray:
+            lon, lat = gcrs.gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon, lat])
+
+        geom = shapely.transform(geom, back)
+    return gcrs.to_working(gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326"))

@@ -205,3 +205,39 @@ def write_workbook(evaluation, path: str | Path, *, public: bool = False) -> Pat
         unsc.to_excel(xw, sheet_name=_sheet_name("未评价企业", used), index=False)
     logger.info("wrote %s (%s)", path, "公示" if public else "internal")
     return Path(path)
+
+
+# --- scenario comparison (情景对比) --------------------------------------------------------------
+
+
+def comparison_frames(comparison) -> dict[str, pd.DataFrame]:
+    """Sheets of the scenario comparison workbook: the KPI table and each run's provenance."""
+    prov = pd.DataFrame(
+        [
+            {
+                "scenario": r.name,
+                **{k: v for k, v in r.provenance.items() if not isinstance(v, dict)},
+            }
+            for r in comparison.results
+        ]
+    )
+    return {"情景对比": comparison.table, "provenance": prov}
+
+
+def comparison_workbook(comparison) -> bytes:
+    """The scenario comparison as .xlsx bytes (for a download button)."""
+    import io
+
+    buf = io.BytesIO()
+    sheets = comparison_frames(comparison)
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        sheets["情景对比"].to_excel(xw, sheet_name="情景对比")
+        sheets["provenance"].to_excel(xw, sheet_name="provenance", index=False)
+    return buf.getvalue()
+
+
+def write_comparison_workbook(comparison, path: str | Path) -> Path:
+    """Write the scenario comparison workbook to *path* atomically."""
+    from geoplan.data.io import write_bytes_atomic
+
+    return write_bytes_atomic(path, comparison_workbook(comparison))

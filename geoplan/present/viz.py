@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.present import maps
+from geoplan.present.spec import LegendSection, MapLayer, MapSpec, extent_of
 from geoplan.standards import landuse
 from geoplan.text import t
 
@@ -19,6 +20,8 @@ STRUCTURE_COLORS = {
     "cluster": "#6a51a3",
     "ecology": "#41ab5d",
 }
+#: label priority of structure kinds (higher wins a collision)
+LABEL_RANK = {"city": 5, "core": 4, "cluster": 3, "ecology": 2, "corridor": 1}
 PLATE_COLORS = ["#fdb462", "#80b1d3", "#b3de69", "#fccde5", "#bebada", "#8dd3c7", "#ffffb3"]
 STATUS_COLORS = {
     "existing": "#1b7837",
@@ -76,36 +79,32 @@ def parcel_colors(
     return np.full(len(parcels), "#cccccc", dtype=object), [("—", "#cccccc")]
 
 
-def parcel_map(
+def sample_notes(lang: str) -> list[str]:
+    """The 示意 note every map of the bundled sample carries."""
+    return [t("map_note_sample", lang)]
+
+
+def parcel_spec(
     parcels,
     *,
     by: str = "land_use",
     lang: str = "zh",
-    basemap: str = "none",
     zone=None,
     highlight: str | None = None,
-    draw: bool = False,
-    height: int = 560,
     extra=None,
-):
-    """Folium map of parcels (working CRS frame) coloured by *by*; returns the map."""
-    bounds_src = zone if zone is not None and len(zone) else parcels
-    m = maps.base_map(
-        maps.bounds_4326(bounds_src, basemap),
-        basemap=basemap,
-        draw=draw,
-        height=height,
-        north=t("north", lang),
-    )
+    title: str | None = None,
+) -> MapSpec:
+    """Parcels (working CRS frame) coloured by land use, 亩均 class or a numeric column."""
+    layers: list[MapLayer] = []
     if zone is not None:
-        maps.add_layer(
-            m,
-            zone,
-            t("layer_zone", lang),
-            colors="#333333",
-            basemap=basemap,
-            style={"fill_opacity": 0.0, "weight": 2, "dash": "6 4"},
-            simplify_m=5,
+        layers.append(
+            MapLayer(
+                t("layer_zone", lang),
+                zone,
+                "#333333",
+                style={"fill_opacity": 0.0, "weight": 2, "dash": "6 4"},
+                simplify_m=5,
+            )
         )
     colors, entries = parcel_colors(parcels, by, lang)
     tooltip = {
@@ -124,100 +123,222 @@ def parcel_map(
         tooltip["class"] = t("class", lang)
     if "tax_per_mu" in p.columns:
         tooltip["tax_per_mu"] = t("tax_per_mu", lang)
-    maps.add_layer(
-        m,
-        p,
-        t("layer_parcels", lang),
-        colors=colors,
-        basemap=basemap,
-        ids="parcel_id",
-        tooltip=tooltip,
-        simplify_m=1.0,
+    layers.append(
+        MapLayer(
+            t("layer_parcels", lang), p, colors, ids="parcel_id", tooltip=tooltip, simplify_m=1.0
+        )
     )
-    if extra is not None:
-        for name, gdf, color in extra:
-            maps.add_layer(
-                m,
-                gdf,
-                name,
-                colors=color,
-                basemap=basemap,
-                style={"fill_opacity": 0.35, "weight": 2.5},
-            )
+    for name, gdf, color in extra or ():
+        layers.append(MapLayer(name, gdf, color, style={"fill_opacity": 0.35, "weight": 2.5}))
     if highlight is not None:
         sel = parcels[parcels["parcel_id"].astype(str) == str(highlight)]
         if len(sel):
-            maps.add_layer(
-                m,
-                sel,
-                t("selected", lang),
-                colors="#00e5ff",
-                basemap=basemap,
-                style={"fill_opacity": 0.15, "weight": 4, "stroke": "#00e5ff"},
+            layers.append(
+                MapLayer(
+                    t("selected", lang),
+                    sel,
+                    "#00e5ff",
+                    style={"fill_opacity": 0.15, "weight": 4, "stroke": "#00e5ff"},
+                )
             )
-    title = {"land_use": t("legend_landuse", lang), "class": t("class", lang)}.get(
+    legend_title = {"land_use": t("legend_landuse", lang), "class": t("class", lang)}.get(
         by, t(f"col_{by}", lang)
     )
-    maps.add_legend(m, [maps.legend_html(title, entries)])
-    return maps.finish(m)
+    return MapSpec(
+        title=title or t("map_title_parcels", lang, what=legend_title),
+        layers=layers,
+        legend=[LegendSection(legend_title, entries)],
+        extent=zone if zone is not None and len(zone) else parcels,
+        lang=lang,
+        source=t("map_source", lang),
+        notes=sample_notes(lang),
+    )
 
 
-def _structure_layers(m, zone, which: str, lang: str, basemap: str) -> list[str]:
-    legend = []
+def parcel_map(
+    parcels,
+    *,
+    by: str = "land_use",
+    lang: str = "zh",
+    basemap: str = "none",
+    zone=None,
+    highlight: str | None = None,
+    draw: bool = False,
+    height: int = 560,
+    extra=None,
+):
+    """Folium map of parcels (working CRS frame) coloured by *by*; returns the map."""
+    spec = parcel_spec(parcels, by=by, lang=lang, zone=zone, highlight=highlight, extra=extra)
+    return maps.render(spec, basemap=basemap, height=height, draw=draw)
+
+
+def muyield_spec(evaluation, zone, *, by: str = "class", lang: str = "zh") -> MapSpec:
+    """The 亩均 map: evaluated parcels by class (or by 亩均税收 with ``by="tax_per_mu"``)."""
+    what = t("class", lang) if by == "class" else t(f"col_{by}", lang)
+    return parcel_spec(
+        evaluation.parcels,
+        by=by,
+        lang=lang,
+        zone=zone.layers["zone"],
+        title=t("map_title_muyield", lang, zone=zone_title(zone, lang), what=what),
+    )
+
+
+def zone_title(zone, lang: str) -> str:
+    """The zone's name for titles (the sample's name carries its 示意 mark)."""
+    name = str(getattr(zone, "name", "") or "").strip()
+    return name or t("app_title", lang)
+
+
+def _structure_layers(zone, which: str, lang: str) -> tuple[list[MapLayer], list[LegendSection]]:
     if which == "13th":
         plates = zone.layers["plates"]
         cols = [PLATE_COLORS[i % len(PLATE_COLORS)] for i in range(len(plates))]
-        maps.add_layer(
-            m,
-            plates,
+        layer = MapLayer(
             t("layer_plates", lang),
-            colors=cols,
-            basemap=basemap,
+            plates,
+            cols,
             tooltip={"name": t("name", lang), "function": t("function", lang)},
             style={"fill_opacity": 0.45, "weight": 1.5, "stroke": "#555"},
             label_col="name",
             simplify_m=5,
         )
-        legend.append(
-            maps.legend_html(
-                t("layer_plates", lang), list(zip(plates["name"].astype(str), cols, strict=True))
-            )
-        )
-    else:
-        s = zone.layers["structure"]
-        poly = s[s.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-        line = s[s.geometry.geom_type.isin(["LineString", "MultiLineString"])]
-        if len(poly):
-            maps.add_layer(
-                m,
-                poly,
+        names = plates["name"].astype(str)
+        return [layer], [
+            LegendSection(t("layer_plates", lang), list(zip(names, cols, strict=True)))
+        ]
+    s = zone.layers["structure"]
+    poly = s[s.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    line = s[s.geometry.geom_type.isin(["LineString", "MultiLineString"])]
+    layers = []
+    if len(poly):
+        poly = poly.copy()
+        # the city, the core and the 组团 keep their names before the corridor and the eco core
+        poly["label_rank"] = poly["kind"].map(LABEL_RANK).fillna(0) + poly.area / 1e9
+        layers.append(
+            MapLayer(
                 t("layer_structure", lang),
-                colors=poly["kind"].map(STRUCTURE_COLORS).fillna("#999").to_numpy(),
-                basemap=basemap,
+                poly,
+                poly["kind"].map(STRUCTURE_COLORS).fillna("#999").to_numpy(),
                 tooltip={"name": t("name", lang), "kind_zh": t("kind", lang)},
                 style={"fill_opacity": 0.35, "weight": 2},
                 label_col="name",
+                label_rank="label_rank",
                 simplify_m=5,
             )
-        if len(line):
-            maps.add_layer(
-                m,
-                line,
+        )
+    if len(line):
+        layers.append(
+            MapLayer(
                 t("layer_corridor", lang),
-                colors=line["kind"].map(STRUCTURE_COLORS).fillna("#999").to_numpy(),
-                basemap=basemap,
+                line,
+                line["kind"].map(STRUCTURE_COLORS).fillna("#999").to_numpy(),
                 tooltip={"name": t("name", lang)},
                 style={"weight": 6, "opacity": 0.7},
                 simplify_m=5,
             )
-        kinds = [k for k in STRUCTURE_COLORS if k in set(s["kind"])]
-        legend.append(
-            maps.legend_html(
-                t("layer_structure", lang),
-                [(t(f"kind_{k}", lang), STRUCTURE_COLORS[k]) for k in kinds],
+        )
+    kinds = [k for k in STRUCTURE_COLORS if k in set(s["kind"])]
+    entries = [(t(f"kind_{k}", lang), STRUCTURE_COLORS[k]) for k in kinds]
+    return layers, [LegendSection(t("layer_structure", lang), entries)]
+
+
+def layout_spec(
+    zone, *, structure: str = "14th", lang: str = "zh", show_parcels: bool = True
+) -> MapSpec:
+    """The leaders' layout map: zone, land use, 板块 or 一廊一心一城多组团, clusters, infrastructure."""
+    z = zone.layers["zone"]
+    content = ("zone", "plates") if structure == "13th" else ("zone", "structure")
+    extent = extent_of(*(zone.layers.get(k) for k in content))
+    spec = MapSpec(
+        title=t(
+            "map_title_layout",
+            lang,
+            zone=zone_title(zone, lang),
+            structure=t(f"structure_{structure}", lang),
+        ),
+        layers=[],
+        legend=[],
+        extent=extent,
+        lang=lang,
+        source=t("map_source", lang),
+        notes=sample_notes(lang),
+    )
+    parcels = zone.layers.get("parcels")
+    if show_parcels and parcels is not None and len(parcels):
+        spec.add(
+            MapLayer(
+                t("layer_landuse", lang),
+                parcels,
+                landuse.colors_for(parcels["land_use"]),
+                style={"fill_opacity": 0.55, "weight": 0.3, "stroke": "#888"},
+                simplify_m=2,
             )
         )
-    return legend
+        spec.legend.append(
+            LegendSection(t("legend_landuse", lang), _grouped_landuse(parcels, lang))
+        )
+    spec.add(
+        MapLayer(
+            t("layer_zone", lang),
+            z,
+            "#222222",
+            style={"fill_opacity": 0.0, "weight": 2.5, "dash": "8 4"},
+            simplify_m=5,
+        )
+    )
+    roads = zone.layers.get("roads")
+    if roads is not None and len(roads):
+        w = (
+            roads["road_class"]
+            .map({"expressway": "#e08214", "arterial": "#b35806"})
+            .fillna("#999999")
+        )
+        spec.add(
+            MapLayer(
+                t("layer_roads", lang),
+                roads,
+                w.to_numpy(),
+                style={"weight": 1.6, "opacity": 0.8},
+                tooltip={"name": t("name", lang)},
+                simplify_m=3,
+            )
+        )
+    layers, legend = _structure_layers(zone, structure, lang)
+    for lyr in layers:
+        spec.add(lyr)
+    spec.legend += legend
+    cl = zone.layers.get("clusters")
+    if cl is not None and len(cl):
+        spec.add(
+            MapLayer(
+                t("layer_clusters", lang),
+                cl,
+                "#6a3d9a",
+                show=False,
+                printed=False,
+                tooltip={"name": t("name", lang), "industry": t("industry", lang)},
+                style={"fill_opacity": 0.2, "weight": 1.5, "radius": 7},
+                simplify_m=5,
+            )
+        )
+    infra = []
+    for key, col in (("substations", "#e31a1c"), ("sewage_plants", "#1f78b4")):
+        g = zone.layers.get(key)
+        if g is not None and len(g):
+            spec.add(
+                MapLayer(
+                    t(f"layer_{key}", lang),
+                    g,
+                    col,
+                    tooltip={"name": t("name", lang), "status": t("status", lang)},
+                    style={"radius": 7, "fill_opacity": 0.9},
+                )
+            )
+            infra.append((t(f"layer_{key}", lang), col))
+    if infra:
+        spec.legend.append(LegendSection(t("legend_infra", lang), infra, kind="point"))
+    return spec
 
 
 def layout_map(
@@ -229,91 +350,9 @@ def layout_map(
     show_parcels: bool = True,
     height: int = 600,
 ):
-    """The leaders' layout map: zone, land use, 板块 or 一廊一心一城多组团, clusters, infrastructure."""
-    import geopandas as gpd
-
-    z = zone.layers["zone"]
-    geoms = [
-        zone.layers[k].geometry.to_numpy()
-        for k in ("zone", "structure", "clusters")
-        if zone.layers.get(k) is not None and len(zone.layers[k])
-    ]
-    extent = gpd.GeoDataFrame(geometry=np.concatenate(geoms), crs=z.crs)
-    m = maps.base_map(
-        maps.bounds_4326(extent, basemap), basemap=basemap, height=height, north=t("north", lang)
-    )
-    legend: list[str] = []
-    parcels = zone.layers.get("parcels")
-    if show_parcels and parcels is not None and len(parcels):
-        cols = landuse.colors_for(parcels["land_use"])
-        maps.add_layer(
-            m,
-            parcels,
-            t("layer_landuse", lang),
-            colors=cols,
-            basemap=basemap,
-            style={"fill_opacity": 0.55, "weight": 0.3, "stroke": "#888"},
-            simplify_m=2,
-        )
-        legend.append(maps.legend_html(t("legend_landuse", lang), _grouped_landuse(parcels, lang)))
-    maps.add_layer(
-        m,
-        z,
-        t("layer_zone", lang),
-        colors="#222222",
-        basemap=basemap,
-        style={"fill_opacity": 0.0, "weight": 2.5, "dash": "8 4"},
-        simplify_m=5,
-    )
-    roads = zone.layers.get("roads")
-    if roads is not None and len(roads):
-        w = (
-            roads["road_class"]
-            .map({"expressway": "#e08214", "arterial": "#b35806"})
-            .fillna("#999999")
-        )
-        maps.add_layer(
-            m,
-            roads,
-            t("layer_roads", lang),
-            colors=w.to_numpy(),
-            basemap=basemap,
-            style={"weight": 1.6, "opacity": 0.8},
-            tooltip={"name": t("name", lang)},
-            simplify_m=3,
-        )
-    legend += _structure_layers(m, zone, structure, lang, basemap)
-    cl = zone.layers.get("clusters")
-    if cl is not None and len(cl):
-        maps.add_layer(
-            m,
-            cl,
-            t("layer_clusters", lang),
-            colors="#6a3d9a",
-            basemap=basemap,
-            show=False,
-            tooltip={"name": t("name", lang), "industry": t("industry", lang)},
-            style={"fill_opacity": 0.2, "weight": 1.5, "radius": 7},
-            simplify_m=5,
-        )
-    infra = []
-    for key, col in (("substations", "#e31a1c"), ("sewage_plants", "#1f78b4")):
-        g = zone.layers.get(key)
-        if g is not None and len(g):
-            maps.add_layer(
-                m,
-                g,
-                t(f"layer_{key}", lang),
-                colors=col,
-                basemap=basemap,
-                tooltip={"name": t("name", lang), "status": t("status", lang)},
-                style={"radius": 7, "fill_opacity": 0.9},
-            )
-            infra.append((t(f"layer_{key}", lang), col))
-    if infra:
-        legend.append(maps.legend_html(t("legend_infra", lang), infra, kind="point"))
-    maps.add_legend(m, legend)
-    return maps.finish(m)
+    """The leaders' layout map (folium): see :func:`layout_spec`."""
+    spec = layout_spec(zone, structure=structure, lang=lang, show_parcels=show_parcels)
+    return maps.render(spec, basemap=basemap, height=height)
 
 
 def _grouped_landuse(parcels, lang: str) -> list[tuple[str, str]]:
@@ -324,6 +363,68 @@ def _grouped_landuse(parcels, lang: str) -> list[tuple[str, str]]:
         lu = landuse.lookup(key)
         seen.setdefault(key, (lu.name(lang) if lu else label, col))
     return list(seen.values())
+
+
+#: scenario diff: change kind → colour (the first change of a parcel decides)
+CHANGE_COLORS = {
+    "added": "#d73027",
+    "land_use": "#fc8d59",
+    "far": "#fee08b",
+    "firms": "#91bfdb",
+    "status": "#4575b4",
+    "geometry": "#999999",
+    "removed": "#000000",
+}
+
+
+def diff_spec(result, base_name: str, *, lang: str = "zh") -> MapSpec:
+    """Parcels a scenario changed against the baseline, coloured by what changed."""
+    z = result.layers
+    ch = result.changed.copy()
+    first = ch["change"].astype(str).str.split(",").str[0]
+    ch["what"] = first.map(lambda k: t(f"change_{k}", lang))
+    ch["area"] = ch["area_mu"].round(1)
+    ch["lu_name"] = [f"{c} {landuse.name(c, lang)}" for c in ch["land_use"].astype(str)]
+    present = [k for k in CHANGE_COLORS if first.eq(k).any()]
+    spec = MapSpec(
+        title=t("map_title_diff", lang, name=result.name, base=base_name),
+        layers=[],
+        legend=[
+            LegendSection(
+                t("change", lang), [(t(f"change_{k}", lang), CHANGE_COLORS[k]) for k in present]
+            )
+        ],
+        extent=ch if len(ch) else z["zone"],
+        lang=lang,
+        source=t("map_source", lang),
+        notes=sample_notes(lang),
+    )
+    spec.add(
+        MapLayer(
+            t("layer_zone", lang),
+            z["zone"],
+            "#222",
+            style={"fill_opacity": 0, "weight": 2, "dash": "8 4"},
+            simplify_m=5,
+        )
+    )
+    spec.add(
+        MapLayer(
+            t("diff_map", lang),
+            ch,
+            first.map(CHANGE_COLORS).fillna("#777").to_numpy(),
+            tooltip={
+                "parcel_id": t("parcel_id", lang),
+                "what": t("change", lang),
+                "lu_name": t("land_use", lang),
+                "area": t("area_mu", lang),
+                "note": t("note", lang),
+            },
+            style={"fill_opacity": 0.75, "weight": 0.6, "stroke": "#333"},
+            simplify_m=2,
+        )
+    )
+    return spec
 
 
 #: Soft qualitative colours for categorical fills (catchments); no strong red or green, which

@@ -14,7 +14,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "name: 自定义情景\noperations: []\n",
         "name: custom scenario\noperations: []\n",
     ),
-    "suit_score": ("评分", "score"),
+    "suit_score": ("评分", "Score"),
     "suit_constraints": ("约束", "constraints"),
     "suit_min_area": ("最小面积(亩)", "Minimum area (mu)"),
     "suit_suitable": ("可建设用地", "Suitable land"),
@@ -26,8 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "basemap_gaode": ("高德（GCJ-02）", "AMap / Gaode (GCJ-02)"),
     "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
     "basemap_online_note": (
-        "在线底图需要互联网；叠加图层已按底图坐标系处理。",
-        "Online basemaps need internet; overlays are shifted to the basemap's datum.",
+        "在线底图需要互联网，瓦片请求（天地图含其密钥）由浏览器直接发出；叠加图层已按底图坐标系处理。"
+        "导出的 HTML 不含天地图密钥。",
+        "Online basemaps need internet: the browser requests the tiles itself (for 天地图 with its key); "
+        "overlays are shifted to the basemap's datum. Exported HTML never holds the 天地图 key.",
     ),
     "sample_notice": (
         "示意数据：本系统内置的大连高新区数据为依据公开规划生成的示意样本，非官方数据。",
@@ -94,8 +96,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_firms": ("该地块暂无企业记录。", "No firms recorded on this parcel."),
     # infrastructure
     "phase": ("规划期", "Phase"),
-    "phase_current": ("现状", "current"),
-    "phase_2025": ("近期2025", "2025"),
+    "phase_current": ("现状", "Current"),
+    "phase_2025": ("近期2025", "Near term 2025"),
     "phase_2035": ("远期2035", "2035"),
     "balance": ("供需平衡", "Supply–demand balance"),
     "catchments": ("服务范围", "Catchments"),

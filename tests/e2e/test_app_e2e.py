@@ -87,7 +87,7 @@ def test_scenario_run_shows_comparison(app_url, page):
     if importlib.util.find_spec("geoplan.scenario") is None:
         pytest.skip("scenario engine (issue 6) not in the tree yet")
     page.goto(f"{app_url}/scenario")
-    fr = map_frame(page)
+    fr = map_frame(page, timeout_ms=90000)
     # draw a triangle with Leaflet.draw (vendored)
     fr.locator(".leaflet-draw-draw-polygon").click()
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
@@ -140,3 +140,32 @@ def test_upload_layer_is_validated_and_used(app_url, page, tmp_path):
     page.get_by_text("校验通过").wait_for(timeout=30000)
     page.get_by_text("本会话图层").wait_for(timeout=10000)
     page.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "overview",
+        "targets",
+        "chains",
+        "parcels",
+        "infrastructure",
+        "suitability",
+        "scenario",
+        "data",
+    ],
+)
+def test_every_page_in_chinese(app_url, page, path):
+    """Each page opened by its URL, in Chinese: no exception, no English "page not found", a map
+    where the page has one; a screenshot for the record."""
+    page.goto(f"{app_url}/{path}")
+    page.wait_for_selector(
+        '[data-testid="stMainBlockContainer"] h1, [data-testid="stMainBlockContainer"] h2',
+        timeout=90000,
+    )
+    if path not in ("data",):
+        map_frame(page, timeout_ms=90000)
+    page.wait_for_timeout(1200)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / f"zh_{path}.png"), full_page=True)
