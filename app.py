@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app_pages import _common as C  # noqa: E402
 from app_pages import _precompute as P  # noqa: E402
 from geoplan.present.maps import BASEMAPS  # noqa: E402
 from geoplan.text import t  # noqa: E402
 
 st.set_page_config(page_title=t("browser_title"), layout="wide")
-P.start()  # once per server: the zone's base results, computed in the background
 
 lang = st.session_state.get("lang", "zh")
 #: (file, title key, url path); the first is the home page
@@ -44,6 +44,23 @@ alias = st.Page(ROOT / "app_pages/overview.py", title=t("page_overview", lang), 
 nav = st.navigation([*pages, alias], position="hidden")
 
 with st.sidebar:
+    # the zone every page shows (the bundled sample, or a zone in the projects folder)
+    choices = C.zone_choices()
+    if C.zone_path() not in choices:
+        if Path(C.zone_path()).exists():  # a zone opened from elsewhere (a folder given by path)
+            choices.append(C.zone_path())
+        else:  # its folder was removed meanwhile: back to the sample
+            C.choose_zone(choices[0])
+    picked = st.selectbox(
+        t("zone_picker", lang),
+        choices,
+        index=choices.index(C.zone_path()),
+        format_func=lambda p: C.zone_label(p, lang),
+    )
+    if picked != C.zone_path():
+        C.choose_zone(picked)
+        st.rerun()
+    P.start()  # once per server and zone: its base results, computed in the background
     for p in pages:
         st.page_link(p, label=p.title)
     st.divider()
@@ -62,7 +79,8 @@ with st.sidebar:
     )
     if st.session_state.get(f"basemap_{lang}", "none") != "none":
         st.caption(t("basemap_online_note", lang))
-    st.info(t("sample_notice", lang), icon="ℹ️")
+    if C.is_sample():
+        st.info(t("sample_notice", lang), icon="ℹ️")
     P.progress_widget()
 
 nav.run()

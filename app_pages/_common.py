@@ -7,10 +7,7 @@ Cached resources are read-only and bounded (``max_entries``).
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -65,40 +62,91 @@ def guard(fn: Callable[[], None]) -> None:
         st.error(f"{exc}\n\n{T('error_hint')}")
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _base_zone(catalog: str):
-    from geoplan.zone import load_zone
-
-    return load_zone(catalog)
+ZONE_STATE = "zone_path"
 
 
-def base_zone():
-    """The bundled zone (shared, read-only — never modify it)."""
+def zone_choices() -> list[str]:
+    """The bundled sample first, then the zones in the projects folder (paths of their zone.yaml)."""
+    from geoplan.zone import DEFAULT_CATALOG, ZONE_FILE, list_zones
+
+    out = [str(DEFAULT_CATALOG)]
+    out += [
+        str((z / ZONE_FILE).resolve())
+        for z in list_zones()
+        if (z / ZONE_FILE).resolve() != DEFAULT_CATALOG
+    ]
+    return out
+
+
+def zone_path() -> str:
+    """The ``zone.yaml`` of the zone this session works on (the bundled sample until one is chosen)."""
     from geoplan.zone import DEFAULT_CATALOG
 
-    return _base_zone(str(DEFAULT_CATALOG))
+    return st.session_state.get(ZONE_STATE) or str(DEFAULT_CATALOG)
 
 
-def zone():
-    """The zone with this session's uploaded layers in place of the bundled ones."""
-    z = base_zone()
-    user = st.session_state.get("user_layers") or {}
-    if not user:
-        return z
-    layers = dict(z.layers)
-    layers.update(user)
-    return replace(z, layers=layers) if hasattr(z, "__dataclass_fields__") else z
+def choose_zone(path: str) -> None:
+    """Switch this session to another zone (a page shows only the chosen zone, never a mix)."""
+    st.session_state[ZONE_STATE] = str(path)
 
 
-def user_layer_note() -> None:
-    user = st.session_state.get("user_layers") or {}
-    if user:
-        st.caption(T("user_layers_active", names=", ".join(user)))
+def is_sample() -> bool:
+    from geoplan.zone import DEFAULT_CATALOG
+
+    return zone_path() == str(DEFAULT_CATALOG)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_zone(path: str, stamp: tuple):
+    from geoplan.zone import load_zone
+
+    return load_zone(path, copy=False)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _profile(path: str, stamp: tuple):
+    from geoplan.zone import read_profile
+
+    return read_profile(path)
 
 
 def zone_key() -> tuple:
-    """Cheap cache key for the current zone (bundled + this session's layer versions)."""
-    return tuple(sorted((st.session_state.get("user_layer_versions") or {}).items()))
+    """Cache key of the chosen zone: its zone.yaml and every file's size and mtime."""
+    from geoplan.zone import zone_stamp
+
+    return (zone_path(), zone_stamp(zone_path()))
+
+
+def zone():
+    """The chosen zone's layers (shared and read-only — never modify them)."""
+    path, stamp = zone_key()
+    return _load_zone(path, stamp)
+
+
+base_zone = zone
+
+
+def profile():
+    """The chosen zone's zone.yaml (name, CRS, units, schemes, industries …)."""
+    path, stamp = zone_key()
+    return _profile(path, stamp)
+
+
+def default_scheme() -> str:
+    """The zone's 亩均 scheme (zone.yaml ``default_scheme``, else its first listed scheme)."""
+    prof = profile()
+    zf = prof.file
+    return zf.default_scheme or (zf.schemes[0] if zf.schemes else "dalian_default")
+
+
+def zone_label(path: str, lang_: str | None = None) -> str:
+    """How a zone is named in the picker: its name, the bundled sample marked as such."""
+    from geoplan.zone import DEFAULT_CATALOG, read_profile
+
+    name = read_profile(path).name
+    if path == str(DEFAULT_CATALOG):
+        return t("zone_picker_sample", lang_ or lang(), name=name)
+    return name
 
 
 def show_map(m: Any, *, key: str, returned: list[str] | None = None, height: int = 560) -> dict:
@@ -174,26 +222,6 @@ def fmt_num(v: float, digits: int = 1) -> str:
         return f"{float(v):,.{digits}f}"
     except (TypeError, ValueError):
         return "—"
-
-
-def validate_upload(
-    name: str, data: bytes, ltype: str, coord: str, *, max_mb: float = MAX_UPLOAD_MB
-):
-    """Validate uploaded bytes as a layer (strict=False) in a private temp folder; returns the Layer.
-
-    Raises GeoplanError for a file that is too large; the caller shows the report otherwise.
-    """
-    from geoplan.data.layers import load_layer
-    from geoplan.errors import LoadError
-
-    size_mb = len(data) / 1e6
-    if size_mb > max_mb:
-        raise LoadError(T("too_big", size=size_mb, mb=max_mb))
-    safe = Path(name).name or "upload"
-    with tempfile.TemporaryDirectory(prefix="geoplan_upload_") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        return load_layer(path, ltype, coord_system=coord, strict=False)
 
 
 # the project store helpers live in app_pages._store (re-exported here for the pages)

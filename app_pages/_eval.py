@@ -35,11 +35,13 @@ def _evaluate(_zone, key: tuple, scheme: str):
 def schemes() -> list[str]:
     from geoplan.analysis.land_yield.schemes import available_schemes
 
-    return list(available_schemes())
+    listed = list(C.profile().file.schemes)
+    return listed or list(available_schemes())
 
 
 def scheme() -> str:
-    return st.session_state.get("pa_scheme") or "dalian_default"
+    picked = st.session_state.get("pa_scheme")
+    return picked if picked in schemes() else C.default_scheme()
 
 
 def evaluation(zone):
@@ -66,16 +68,8 @@ def _main_firm(ev, pid: str) -> str | None:
 def _explain(ev, fid: str) -> dict | None:
     """land_yield.explain, with a defect in it shown as a warning rather than breaking the page."""
     from geoplan.analysis import land_yield
-    from geoplan.errors import GeoplanError
 
-    try:
-        return land_yield.explain(ev, fid)
-    except GeoplanError:
-        raise
-    except Exception:
-        logger.exception("land_yield.explain failed for firm %s", fid)
-        st.warning(T("section_failed"))
-        return None
+    return land_yield.explain(ev, fid)
 
 
 def breakdown(zone, pid: str) -> None:

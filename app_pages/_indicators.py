@@ -14,27 +14,54 @@ from geoplan.errors import GeoplanError
 T = C.T
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def catalogue():
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _catalogue(folder: str, stamp: tuple):
+    from geoplan.analysis.indicators import catalogue as make
     from geoplan.analysis.indicators import load_catalogue
+    from geoplan.data.indicator_tables import PLAN_TARGETS_FILE, read_plan_targets
+    from geoplan.standards.chains_tiers import tables_dir
 
-    return load_catalogue()
+    if (tables_dir(folder) / PLAN_TARGETS_FILE).exists():
+        return load_catalogue(folder)
+    # a zone without its own plan targets table: an empty catalogue of the same columns
+    sample = tables_dir(None) / PLAN_TARGETS_FILE
+    return make(read_plan_targets(sample).iloc[:0], source=PLAN_TARGETS_FILE)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def tier_list():
+def catalogue():
+    """The chosen zone's plan indicator catalogue (``tables/plan_targets.csv``; empty if it has none)."""
+    folder, stamp = str(C.profile().folder), C.zone_key()
+    return _catalogue(folder, stamp)
+
+
+def has_targets() -> bool:
+    return len(catalogue().rows) > 0
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _tier_list(folder: str, stamp: tuple):
     from geoplan.standards.chains_tiers import TIERS_FILE, load_tiers, tables_dir
 
-    p = tables_dir() / TIERS_FILE
+    p = tables_dir(folder) / TIERS_FILE
     return load_tiers(p) if p.exists() else None
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def chain_list():
+def tier_list():
+    """The chosen zone's enterprise tier list (``tables/enterprise_tiers.yaml``), None if it has none."""
+    return _tier_list(str(C.profile().folder), C.zone_key())
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _chain_list(folder: str, stamp: tuple):
     from geoplan.standards.chains_tiers import CHAINS_FILE, load_chains, tables_dir
 
-    p = tables_dir() / CHAINS_FILE
+    p = tables_dir(folder) / CHAINS_FILE
     return load_chains(p) if p.exists() else None
+
+
+def chain_list():
+    """The chosen zone's 产业链 list (``tables/chains.yaml``), None if it has none."""
+    return _chain_list(str(C.profile().folder), C.zone_key())
 
 
 def saved_actuals() -> tuple[pd.DataFrame | None, int]:
@@ -99,12 +126,18 @@ def targets_summary(zone, key: tuple, lang: str, *, units: bool = True) -> None:
     """The 表2 rows with progress, and the indicators the layers give by 组团 (overview)."""
     from geoplan.present import tables
 
+    if not has_targets():
+        st.info(T("ind_no_targets"))
+        return
     prog, label = progress_now(zone, key)
     st.subheader(T("ind_summary_title", n=len(prog)))
     st.caption(T("ind_summary_caption") + (f" {label}" if label else ""))
     df = tables.indicator_progress(prog, lang)
     st.dataframe(df, hide_index=True, width="stretch", height=38 + 35 * min(len(df), 20))
-    bu = by_unit(zone, key, "cluster") if units else None
+    from geoplan.analysis.units import available_units
+
+    have = available_units(zone)
+    bu = by_unit(zone, key, "cluster") if units and "cluster" in have else None
     if bu is not None:
         st.subheader(T("ind_by_unit_title", unit=T("ind_unit_cluster")))
         view = tables.indicator_by_unit(bu, "cluster", lang)

@@ -29,14 +29,12 @@ logger = logging.getLogger(__name__)
 
 
 def section(fn: Callable[[], Any]) -> Any:
-    """Run one page section's computation; a user problem or a defect is shown, the page goes on."""
+    """Run one page section's computation; a user problem (GeoplanError) is shown and the page
+    goes on. A defect is not turned into a message: it propagates."""
     try:
         return fn()
     except GeoplanError as exc:
         st.error(f"{exc}\n\n{C.T('error_hint')}")
-    except Exception:
-        logger.exception("a page section failed")
-        st.warning(C.T("section_failed"))
     return None
 
 
@@ -124,21 +122,31 @@ class Warmup:
         self.current = ""
 
 
-def _jobs(zone) -> list[tuple[str, Callable[[], Any]]]:
+def _jobs(zone, key: tuple, scheme: str, sample: bool) -> list[tuple[str, Callable[[], Any]]]:
+    """What to warm up for *zone*: only the analyses its layers allow (a zone without roads gets
+    no network, one without facilities no coverage)."""
     from app_pages import _eval as E
 
-    key: tuple = ()
-    jobs: list[tuple[str, Callable[[], Any]]] = [
-        ("balance current", lambda: balance(zone, key, "current")),
-        ("evaluation", lambda: E._evaluate(zone, key, "dalian_default")),
-        ("coverage current", lambda: coverage(zone, key, "current")),
-        ("frame", lambda: frame(zone, key)),
-        ("access current", lambda: access(zone, key, "current")),
-    ]
+    has = {name for name, df in zone.layers.items() if df is not None and len(df)}
+    infra = "roads" in has and bool({"substations", "sewage_plants"} & has)
+    cov = {"parcels", "facilities", "roads"} <= has
+    jobs: list[tuple[str, Callable[[], Any]]] = []
+    if infra:
+        jobs.append(("balance current", lambda: balance(zone, key, "current")))
+    if {"parcels", "firms"} <= has:
+        jobs.append(("evaluation", lambda: E._evaluate(zone, key, scheme)))
+    if cov:
+        jobs.append(("coverage current", lambda: coverage(zone, key, "current")))
+    if "roads" in has:
+        jobs.append(("frame", lambda: frame(zone, key)))
+        jobs.append(("access current", lambda: access(zone, key, "current")))
     for phase in PHASES[1:]:
-        jobs.append((f"balance {phase}", lambda p=phase: balance(zone, key, p)))
-        jobs.append((f"coverage {phase}", lambda p=phase: coverage(zone, key, p)))
-    jobs.append(("suitability", _suitability))
+        if infra:
+            jobs.append((f"balance {phase}", lambda p=phase: balance(zone, key, p)))
+        if cov:
+            jobs.append((f"coverage {phase}", lambda p=phase: coverage(zone, key, p)))
+    if sample:  # the suitability grid needs the zone's DEM and factor table (the sample has both)
+        jobs.append(("suitability", _suitability))
     return jobs
 
 
@@ -148,17 +156,17 @@ def _suitability() -> None:
     suitability.suitability_for_zone()
 
 
-@st.cache_resource(show_spinner=False)
-def _warmup() -> Warmup:
-    w = Warmup(_jobs(C.base_zone()))
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _warmup(key: tuple, scheme: str, sample: bool) -> Warmup:
+    w = Warmup(_jobs(C.zone(), key, scheme, sample))
     w.thread = threading.Thread(target=w.run, name="geoplan-warmup", daemon=True)
     w.thread.start()
     return w
 
 
 def start() -> Warmup:
-    """Start (once per server) the background warm-up of the bundled zone's base results."""
-    return _warmup()
+    """Start (once per server and zone) the background warm-up of the chosen zone's base results."""
+    return _warmup(C.zone_key(), C.default_scheme(), C.is_sample())
 
 
 def progress_widget() -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _common as C
-from geoplan import settings
 
 T = C.T
 
 
+def scenarios_dir():
+    """The chosen zone's ``scenarios/`` folder (its examples; relative paths resolve there)."""
+    return C.profile().scenarios_dir
+
+
 def examples() -> dict[str, str]:
-    d = settings.SCENARIOS_DIR
+    d = scenarios_dir()
     if not d.exists():
         return {}
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.y*ml"))}
@@ -123,9 +127,9 @@ def run(text: str, compare_with: list[str], zone_arg) -> None:
     texts, results = examples(), []
     with st.status(T("running"), expanded=True) as status:
         try:
-            mine = S.parse_scenario(text, source=T("scenario_edit"), folder=settings.SCENARIOS_DIR)
+            mine = S.parse_scenario(text, source=T("scenario_edit"), folder=scenarios_dir())
             jobs = [
-                S.parse_scenario(texts[n], source=n, folder=settings.SCENARIOS_DIR)
+                S.parse_scenario(texts[n], source=n, folder=scenarios_dir())
                 for n in compare_with
                 if texts.get(n, "").strip() != text.strip()
             ]  # the edited text runs once, last

@@ -24,7 +24,9 @@ def T(key: str, **fmt: object) -> str:
 def _store_secrets() -> dict | None:
     try:
         sec = st.secrets.get("geoplan_store")
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning None
+    except (
+        FileNotFoundError
+    ):  # no secrets.toml at all: Streamlit raises (StreamlitSecretNotFoundError)
         return None
     return dict(sec) if sec else None
 

@@ -131,7 +131,6 @@ def _tiers(zone, key: tuple, lang: str, basemap: str) -> None:
 def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("chain_page"))
-    C.user_layer_note()
     zone, key = C.zone(), C.zone_key()
     C.guard(lambda: _chains(zone, key, lang, basemap))
     st.divider()

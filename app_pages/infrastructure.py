@@ -94,7 +94,6 @@ DIG = {"substations": 1, "sewage_plants": 0}
 def body() -> None:
     lang, bm = C.lang(), C.basemap()
     st.header(T("page_infra"))
-    C.user_layer_note()
     st.caption(T("in_intro"))
     zone, key = C.zone(), C.zone_key()
     c1, c2 = st.columns(2)

@@ -54,17 +54,24 @@ def _cards(k: dict, zone) -> None:
 
 def body() -> None:
     lang, basemap = C.lang(), C.basemap()
-    st.title(T("app_title"))
-    C.user_layer_note()
     zone, key = C.zone(), C.zone_key()
+    st.title(T("app_title") if C.is_sample() else T("app_title_zone", name=zone.name))
     left, right = st.columns([3.2, 1])
     with left:  # the map first
-        structure = st.radio(
-            T("structure_choice"),
-            ["14th", "13th"],
-            horizontal=True,
-            key=C.wkey("ov_structure"),
-            format_func=C.formatter(lambda v: f"structure_{v}"),
+        # 十四五 一廊一心一城多组团 / 十三五 板块 — offered where the zone has the layer
+        have = [
+            s for s, lyr in (("14th", "structure"), ("13th", "plates")) if zone.get(lyr) is not None
+        ]
+        structure = (
+            st.radio(
+                T("structure_choice"),
+                have,
+                horizontal=True,
+                key=C.wkey("ov_structure"),
+                format_func=C.formatter(lambda v: f"structure_{v}"),
+            )
+            if len(have) > 1
+            else (have[0] if have else "14th")
         )
         spec, m = _layout(zone, key, structure, lang, basemap)
         C.show_map(m, key=f"ov_map_{structure}_{lang}_{basemap}", returned=[], height=640)

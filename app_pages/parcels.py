@@ -139,7 +139,6 @@ def _scorecard(pid: str, parcels: pd.DataFrame, firms: pd.DataFrame, zone) -> No
 def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_parcels"))
-    C.user_layer_note()
     zone = C.zone()
     parcels = E.evaluated_parcels(zone)
     firms = zone.layers["firms"]

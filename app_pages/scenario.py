@@ -80,7 +80,8 @@ def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_scenario"))
     zone = C.zone()
-    zone_arg = zone if st.session_state.get("user_layers") else None  # the sample: catalog caches
+    # the bundled sample runs from its catalog (its caches); another zone is passed in
+    zone_arg = None if C.is_sample() else zone
     c1, c2 = st.columns([1, 2])
     pick, text = IO.editor(c1)
     ykey = f"sc_yaml_{pick}"

@@ -108,7 +108,6 @@ def _actuals_editor(lang: str) -> None:
 def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("ind_page"))
-    C.user_layer_note()
     zone, key = C.zone(), C.zone_key()
     _by_unit(zone, key, lang, basemap)  # the map first
     I.targets_summary(zone, key, lang, units=False)

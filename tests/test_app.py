@@ -1,5 +1,5 @@
 """Streamlit AppTest for every page: renders without exceptions, key widgets, scorecard, language,
-per-session user layers, upload validation, error boundary, and the scenario comparison."""
+error boundary, and the scenario comparison."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ PAGES = {
         "number_input": ["sc_far"],
         "button": ["sc_run"],
     },
-    "app_pages/data.py": {"selectbox": ["da_type_zh"], "radio": ["da_coord_zh"]},
+    "app_pages/data.py": {"text_input": ["iw_name"], "radio": ["iw_coord_zh", "iw_firm_coord_zh"]},
 }
 
 
@@ -106,45 +106,11 @@ def test_filter_changes_parcel_count(sample_zone):
     assert any(f"显示 {n} 个地块" in c.value for c in at.caption)
 
 
-def test_user_layers_stay_in_their_session(sample_zone):
-    small = sample_zone.layers["parcels"].head(3)
-    mine = run_page(
-        "app_pages/parcels.py", user_layers={"parcels": small}, user_layer_versions={"parcels": "t"}
-    )
-    other = run_page("app_pages/parcels.py")
-    assert any("显示 3 个地块" in c.value for c in mine.caption)
-    assert any(
-        f"显示 {len(sample_zone.layers['parcels'])} 个地块" in c.value for c in other.caption
-    )
-
-
 def test_error_boundary_shows_st_error(monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     at = run_page(basemap_zh="tianditu")
     assert not at.exception
     assert any("TIANDITU_KEY" in e.value for e in at.error)
-
-
-def test_validate_upload(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(ROOT))
-    from conftest import make_parcels
-
-    from app_pages import _common as C
-    from geoplan.errors import LoadError
-
-    good = make_parcels(3)
-    p = tmp_path / "p.geojson"
-    good.to_file(p, driver="GeoJSON")
-    layer = C.validate_upload("p.geojson", p.read_bytes(), "parcels", "wgs84")
-    assert layer.report.ok and len(layer.data) == 3 and layer.data.crs.is_projected
-    bad = good.drop(columns=["far"])
-    bad.to_file(p, driver="GeoJSON")
-    rep = C.validate_upload("p.geojson", p.read_bytes(), "parcels", "gcj02").report
-    assert not rep.ok and any(pr.field == "far" for pr in rep.errors)
-    with pytest.raises(LoadError, match="MB"):
-        C.validate_upload("p.geojson", p.read_bytes(), "parcels", "wgs84", max_mb=0.0001)
 
 
 def test_every_ui_string_key_exists_in_both_languages():
@@ -282,7 +248,12 @@ def test_infra_page_coverage_metrics_are_shares():
     assert any(m.label.startswith("六纵五横 完成度") for m in at.metric)
 
 
-def test_infra_page_widget_changes_reuse_cached_analyses(monkeypatch):
+def test_infra_page_widget_changes_reuse_cached_analyses(monkeypatch, tmp_path):
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from app_pages import _precompute as P
     from geoplan.analysis import coverage
     from geoplan.analysis import infrastructure as infra
 
@@ -299,8 +270,11 @@ def test_infra_page_widget_changes_reuse_cached_analyses(monkeypatch):
     monkeypatch.setattr(
         coverage, "service_coverage", counting("coverage", coverage.service_coverage)
     )
-    # a zone key of its own: this test's cache entries are fresh whatever ran before
-    at = run_page("app_pages/infrastructure.py", user_layer_versions={"cache_probe": "1"})
+    # a zone of its own (a copy of the sample): this test's cache entries are fresh whatever ran
+    # before, and no background warm-up computes beside the page
+    shutil.copytree(ROOT / "layers", tmp_path / "zone")
+    monkeypatch.setattr(P, "_jobs", lambda *a, **k: [])
+    at = run_page("app_pages/infrastructure.py", zone_path=str(tmp_path / "zone" / "zone.yaml"))
     assert not at.exception, [e.value for e in at.exception]
     assert calls == {"analyse": 1, "coverage": 1}
     at.radio(key="in_kind_zh").set_value("sewage_plants").run()  # same phase: nothing recomputed

@@ -20,6 +20,16 @@ UNIT_KINDS = ("core", "city", "cluster")
 OUTSIDE = ""
 
 
+def available_units(zone) -> tuple[str, ...]:
+    """The planning units *zone* has layers for (组团 needs ``structure``, 板块 ``plates``)."""
+    have = []
+    if zone.layers.get("structure") is not None:
+        have.append("cluster")
+    if zone.layers.get("plates") is not None and "plate" in zone.layers["parcels"]:
+        have.append("plate")
+    return tuple(have)
+
+
 def unit_polygons(zone, unit: str = "cluster") -> gpd.GeoDataFrame:
     """The unit polygons (``name``, ``kind``, geometry), working CRS."""
     if unit == "plate":

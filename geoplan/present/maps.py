@@ -278,7 +278,7 @@ def tianditu_key() -> str | None:
 
         secret = st.secrets.get("TIANDITU_KEY")
         return str(secret) if secret else None
-    except Exception:
+    except FileNotFoundError:  # no secrets.toml (StreamlitSecretNotFoundError is one)
         return None
 
 

@@ -46,10 +46,16 @@ _TITLE_Y = 0.955
 def _font_family() -> list[str]:
     from matplotlib import font_manager
 
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    for fam in CJK_FAMILIES:
-        if fam in have:
-            return [fam, "DejaVu Sans"]
+    for attempt in range(2):
+        have = {f.name for f in font_manager.fontManager.ttflist}
+        for fam in CJK_FAMILIES:
+            if fam in have:
+                return [fam, "DejaVu Sans"]
+        if attempt == 0:
+            # matplotlib's font cache predates a font installed since: add the CJK files it missed
+            for path in font_manager.findSystemFonts():
+                if any(k in Path(path).name for k in ("NotoSansCJK", "wqy-zenhei")):
+                    font_manager.fontManager.addfont(path)
     msg = (
         "no Chinese font found for the print map (looked for Noto Sans CJK SC); "
         "install the Debian package fonts-noto-cjk (scripts/setup-debian.sh does) and try again"

@@ -5,6 +5,8 @@ Builds on :mod:`geoplan.present.maps` (folium imported lazily). Labels come from
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -79,9 +81,26 @@ def parcel_colors(
     return np.full(len(parcels), "#cccccc", dtype=object), [("—", "#cccccc")]
 
 
-def sample_notes(lang: str) -> list[str]:
-    """The 示意 note every map of the bundled sample carries."""
-    return [t("map_note_sample", lang)]
+def is_sample(zone) -> bool:
+    """Whether *zone* is the bundled sample (a zone without a folder counts as the sample)."""
+    from geoplan import settings
+
+    prof = getattr(zone, "profile", None)
+    if prof is None:
+        return True
+    return Path(prof.folder).resolve() == Path(settings.SAMPLE_ZONE_DIR).resolve()
+
+
+def sample_notes(lang: str, zone=None) -> list[str]:
+    """The 示意 note every map of the bundled sample carries (a zone's own data carries none)."""
+    return [t("map_note_sample", lang)] if zone is None or is_sample(zone) else []
+
+
+def map_source(zone, lang: str) -> str:
+    """The source line of a map: the plans behind the sample, or the zone's own files."""
+    if zone is None or is_sample(zone):
+        return t("map_source", lang)
+    return t("map_source_zone", lang, name=zone_title(zone, lang))
 
 
 def parcel_spec(
@@ -150,8 +169,8 @@ def parcel_spec(
         legend=[LegendSection(legend_title, entries)],
         extent=zone if zone is not None and len(zone) else parcels,
         lang=lang,
-        source=t("map_source", lang),
-        notes=sample_notes(lang),
+        source=map_source(zone, lang),
+        notes=sample_notes(lang, zone),
     )
 
 
@@ -191,6 +210,9 @@ def zone_title(zone, lang: str) -> str:
 
 
 def _structure_layers(zone, which: str, lang: str) -> tuple[list[MapLayer], list[LegendSection]]:
+    need = "plates" if which == "13th" else "structure"
+    if zone.layers.get(need) is None or not len(zone.layers[need]):
+        return [], []  # a zone without 板块 / 一廊一心一城多组团: the map shows what it has
     if which == "13th":
         plates = zone.layers["plates"]
         cols = [PLATE_COLORS[i % len(PLATE_COLORS)] for i in range(len(plates))]
@@ -261,8 +283,8 @@ def layout_spec(
         legend=[],
         extent=extent,
         lang=lang,
-        source=t("map_source", lang),
-        notes=sample_notes(lang),
+        source=map_source(zone, lang),
+        notes=sample_notes(lang, zone),
     )
     parcels = zone.layers.get("parcels")
     if show_parcels and parcels is not None and len(parcels):
@@ -396,7 +418,7 @@ def diff_spec(result, base_name: str, *, lang: str = "zh") -> MapSpec:
         ],
         extent=ch if len(ch) else z["zone"],
         lang=lang,
-        source=t("map_source", lang),
+        source=map_source(None, lang),
         notes=sample_notes(lang),
     )
     spec.add(

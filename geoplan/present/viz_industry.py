@@ -8,7 +8,7 @@ import pandas as pd
 
 from geoplan.analysis.units import unit_polygons
 from geoplan.present.spec import LegendSection, MapLayer, MapSpec, extent_of
-from geoplan.present.viz import numeric_classes, sample_notes, zone_title
+from geoplan.present.viz import map_source, numeric_classes, sample_notes, zone_title
 from geoplan.text import t
 
 ROLE_COLORS = {"anchor": "#d7301f", "core_supplier": "#fc8d59", "general": "#9ecae1"}
@@ -72,8 +72,8 @@ def indicator_spec(
         legend=[LegendSection(label, entries)],
         extent=extent_of(zone.layers["zone"], polys),
         lang=lang,
-        source=t("map_source", lang),
-        notes=sample_notes(lang),
+        source=map_source(zone, lang),
+        notes=sample_notes(lang, zone),
     )
     for lyr in _frame_layers(zone, lang):
         spec.add(lyr)
@@ -117,7 +117,7 @@ def chain_spec(zone, chain, firms: pd.DataFrame, candidates=None, *, lang: str =
         extent=zone.layers["zone"],
         lang=lang,
         source=t("chain_source_note", lang, source=chain.source) + "；" + t("map_source", lang),
-        notes=sample_notes(lang),
+        notes=sample_notes(lang, zone),
     )
     for lyr in _frame_layers(zone, lang):
         spec.add(lyr)
@@ -198,8 +198,8 @@ def tier_density_spec(zone, grid, *, tier_name: str, lang: str = "zh") -> MapSpe
         legend=[LegendSection(t("tier_legend", lang), entries)],
         extent=zone.layers["zone"],
         lang=lang,
-        source=t("map_source", lang),
-        notes=sample_notes(lang),
+        source=map_source(zone, lang),
+        notes=sample_notes(lang, zone),
     )
     spec.add(
         MapLayer(

@@ -14,7 +14,7 @@ import shapely
 
 from geoplan.analysis.infrastructure.kpis import PARCEL_COLS
 from geoplan.present.spec import LegendSection, MapLayer, MapSpec
-from geoplan.present.viz import sample_notes, spread_colors, zone_title
+from geoplan.present.viz import map_source, sample_notes, spread_colors, zone_title
 from geoplan.text import t
 
 #: page / layer name → library kind
@@ -211,8 +211,8 @@ def infra_spec(zone, res, cov: Any, *, kind: str, phase: str, lang: str = "zh") 
         legend=[],
         extent=z.layers["zone"],
         lang=lang,
-        source=t("map_source", lang),
-        notes=sample_notes(lang),
+        source=map_source(zone, lang),
+        notes=sample_notes(lang, zone),
     )
     catch, fid, counted, served = _catchment_layer(z, res, kind, fac_color, names, lang)
     spec.add(catch)

@@ -94,9 +94,9 @@ def read_table(path: str | Path = COLORS_CSV) -> dict[str, LandUse]:
             row["name_zh"].strip(),
             row["name_en"].strip(),
             row["group"],
-            rgb,
+            (rgb[0], rgb[1], rgb[2]),
             row["verified"].strip().lower() == "yes",
-        )  # type: ignore[arg-type]
+        )
     return out
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # app shell
+    "ind_no_targets": (
+        "本园区尚无规划指标表(tables/plan_targets.csv); 可参照内置示例的表格式添加。",
+        "This zone has no plan targets table (tables/plan_targets.csv); add one in the sample's format.",
+    ),
+    "app_title_zone": ("{name} 国土空间规划辅助系统", "{name} planning assistant"),
     "app_title": ("大连高新区国土空间规划辅助系统", "Dalian High-tech Zone planning assistant"),
     "browser_title": ("GeoPlan 大连高新区", "GeoPlan Dalian High-tech Zone"),
     "lang_zh": ("中文", "中文"),

@@ -10,6 +10,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "示意图：样例数据依据公开规划生成，非官方数据，不作为审批依据。",
         "Illustrative (示意): sample data generated from public plans; not official, not for approvals.",
     ),
+    "map_source_zone": (
+        "{name} 提供的资料(经 GeoPlan 导入)",
+        "Files provided by {name} (imported with GeoPlan)",
+    ),
     "map_source": (
         "大连高新区“十三五”“十四五”规划（公开文本）；GeoPlan 示意样例数据",
         "Dalian High-tech Zone 13th/14th Five-Year Plans (public text); GeoPlan illustrative sample",
