@@ -139,6 +139,29 @@ def default_scheme() -> str:
     return zf.default_scheme or (zf.schemes[0] if zf.schemes else "dalian_default")
 
 
+def has_layers(
+    zone, names: tuple[str, ...], *, any_of: tuple[str, ...] = (), rasters: tuple[str, ...] = ()
+) -> bool:
+    """Whether *zone* has what a page needs; if not, say once which layers are missing (by their
+    Chinese names) and where to add them, and return False (the page shows nothing more)."""
+    from geoplan.data.catalog import LAYER_TYPES
+
+    missing = [n for n in names if zone.get(n) is None or not len(zone.layers[n])]
+    if any_of and not any(zone.get(n) is not None and len(zone.layers[n]) for n in any_of):
+        missing.append(" / ".join(any_of))
+    missing += [r for r in rasters if r not in (zone.rasters or {})]
+    if not missing:
+        return True
+
+    def label(n: str) -> str:
+        parts = [LAYER_TYPES[x].label_en if lang() == "en" else LAYER_TYPES[x].label_zh
+                 if x in LAYER_TYPES else T(f"raster_{x}") for x in n.split(" / ")]  # fmt: skip
+        return " / ".join(parts)
+
+    st.info(T("missing_layers", layers="、".join(label(n) for n in missing)))
+    return False
+
+
 def zone_label(path: str, lang_: str | None = None) -> str:
     """How a zone is named in the picker: its name, the bundled sample marked as such."""
     from geoplan.zone import DEFAULT_CATALOG, read_profile

@@ -96,6 +96,8 @@ def body() -> None:
     st.header(T("page_infra"))
     st.caption(T("in_intro"))
     zone, key = C.zone(), C.zone_key()
+    if not C.has_layers(zone, ("parcels", "roads"), any_of=("substations", "sewage_plants")):
+        return
     c1, c2 = st.columns(2)
     fmt = C.formatter
     kind = c1.radio(

@@ -69,6 +69,8 @@ def body() -> None:
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_suitability"))
     zone = C.zone()
+    if not C.has_layers(zone, ("parcels",), rasters=("dem",)):
+        return
     res = _result(zone, C.zone_key())
     c1, c2 = st.columns(2)
     what = c1.radio(

@@ -133,3 +133,45 @@ def test_wizard_names_the_broken_file(files, projects, tmp_path):
     shown = [e.value for e in at.error] + [x.label for x in at.expander]
     assert any("坏文件.geojson" in s for s in shown), shown
     assert not (projects / "zones").exists() or not any((projects / "zones").iterdir())
+
+
+PAGES = [
+    "app_pages/overview.py", "app_pages/targets.py", "app_pages/chains.py", "app_pages/parcels.py",
+    "app_pages/infrastructure.py", "app_pages/suitability.py", "app_pages/scenario.py", "app_pages/data.py",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def donghu(files, tmp_path_factory) -> Path:
+    from geoplan.zone_init import Source, init_zone
+
+    dest = tmp_path_factory.mktemp("zones_pages") / "donghu"
+    init_zone(
+        dest,
+        [Source("zone", files.boundary), Source("parcels", files.parcels), Source("landuse_survey", files.survey),
+         Source("firms", files.firms, {"coord_system": "gcj02"}), Source("units", files.units)],
+        name="东湖测试园区",
+    )  # fmt: skip
+    return dest / "zone.yaml"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_works_on_a_zone_with_only_its_own_layers(page, donghu):
+    """A zone without 板块, structure, roads, facilities or a DEM: each page shows what the zone
+    has (or says what is missing) — no exception, no Dalian name."""
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.session_state["zone_path"] = str(donghu.resolve())
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [x.value for x in [*at.title, *at.header, *at.subheader, *at.caption, *at.markdown]]
+    assert not [s for s in texts if "大连" in str(s)], page
+
+
+def test_zone_folder_names_cannot_escape_the_zones_folder(projects):
+    from geoplan.zone_init import default_zone_folder
+
+    for name in ("..", "../../etc", "a/../../b", ".hidden", "x\x00y"):
+        p = default_zone_folder(name)
+        assert p.parent == projects / "zones", (name, p)

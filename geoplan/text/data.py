@@ -148,6 +148,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件或映射已改动, 请重新识别后再建立。",
         "Files or mappings changed: recognise again before creating.",
     ),
+    "missing_layers": (
+        "本园区缺少 {layers}，此项分析无法进行。补充该图层(在“数据”页导入，或写入园区文件夹的 zone.yaml)后即可使用。",
+        "This zone has no {layers}, which this analysis needs. Add it (import it on the Data page, or list "
+        "it in the zone folder's zone.yaml) to use it.",
+    ),
+    "raster_dem": ("数字高程模型(DEM)", "elevation model (DEM)"),
     "zone_picker": ("当前园区", "Zone"),
     "zone_picker_sample": ("{name}(内置示例)", "{name} (bundled sample)"),
 }
