@@ -353,5 +353,8 @@ def context_for(zone: ZoneData) -> ZoneContext:
 
 def default_zone_folder(name: str) -> Path:
     """Where the app puts a new zone: ``<projects>/zones/<name>``."""
-    safe = "".join(c for c in name if c not in '/\\:*?"<>|' and ord(c) >= 32).strip().strip(".") or "zone"
+    safe = (
+        "".join(c for c in name if c not in '/\\:*?"<>|' and ord(c) >= 32).strip().strip(".")
+        or "zone"
+    )
     return settings.zones_dir() / safe  # no separator, no leading dot: always a child of zones/
