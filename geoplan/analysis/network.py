@@ -244,18 +244,23 @@ class RoadNetwork:
         A target reaches the network at a point of its edge and takes the better of the edge's
         two ends; a source attached to the same edge may be closer directly along the edge.
         """
-        du = dist[ta.u]
+        # a handful of passes over the targets: np.take, in-place ufuncs, and the end node picked
+        # arithmetically (u + (v - u)·[v is nearer]; np.where on int64 costs several passes)
+        du = dist.take(ta.u)
         du += ta.to_u
-        dv = dist[ta.v]
+        dv = dist.take(ta.v)
         dv += ta.to_v
-        pick_u = du <= dv
+        pick_v = np.less(dv, du)  # ties go to u
         d = np.minimum(du, dv, out=du)
-        s = src[np.where(pick_u, ta.u, ta.v)]
+        node = np.subtract(ta.v, ta.u)
+        node *= pick_v
+        node += ta.u
+        s = src.take(node)
         if sa is not None and len(ta.edge):
             good = np.flatnonzero(sa.edge >= 0)
             mark = np.zeros(len(self.edges) + 1, dtype=bool)
             mark[sa.edge[good]] = True
-            on = np.flatnonzero(mark[ta.edge])  # edge -1 reads the spare last slot (False)
+            on = np.flatnonzero(mark.take(ta.edge))  # edge -1 reads the spare last slot (False)
             if len(on):
                 se = sa.edge[good]
                 order = np.argsort(se, kind="stable")
@@ -273,11 +278,15 @@ class RoadNetwork:
                     d[tgt[better]] = direct[better]
                     s[tgt[better]] = kk[better]
         d += ta.access_m
-        bad = ~np.isfinite(d)
-        if np.isfinite(limit):
-            bad |= d > limit
-        bad |= s < 0
-        if bad.any():
+        # unreachable (inf), beyond the limit or NaN; a finite distance always has a source
+        # (a node reached by the Dijkstra carries its origin), so s < 0 needs no test
+        ok = (
+            np.less_equal(d, limit, out=pick_v)
+            if np.isfinite(limit)
+            else np.less(d, np.inf, out=pick_v)
+        )
+        if not ok.all():
+            bad = ~ok
             d[bad] = np.inf
             s[bad] = -1
         return d, s
