@@ -236,3 +236,20 @@ def test_concurrent_writers_in_two_processes_leave_a_readable_entry(disk):
     assert not list(target.parent.glob(".tmp-*"))  # no temp files left behind
     cache.forget_memory()
     assert (cache.memo("race", "k", lambda: None, disk=True) == 7.0).all()
+
+
+def test_the_cli_evaluation_is_cached_on_disk_by_content(disk, monkeypatch, capsys):
+    from geoplan.analysis import land_yield
+    from geoplan.cli.main import main
+
+    calls = []
+    real = land_yield.evaluate
+    monkeypatch.setattr(land_yield, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert main(["evaluate", "--json"]) == 0
+    cold = capsys.readouterr().out
+    cache.forget_memory()  # a new process
+    assert main(["evaluate", "--json"]) == 0
+    assert capsys.readouterr().out == cold and len(calls) == 1  # read from disk
+    assert main(["evaluate", "--json", "--tenant-rule", "holder"]) == 0
+    capsys.readouterr()
+    assert len(calls) == 2  # another option, another key
