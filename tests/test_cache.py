@@ -253,3 +253,38 @@ def test_the_cli_evaluation_is_cached_on_disk_by_content(disk, monkeypatch, caps
     assert main(["evaluate", "--json", "--tenant-rule", "holder"]) == 0
     capsys.readouterr()
     assert len(calls) == 2  # another option, another key
+
+
+def test_the_zone_is_read_from_disk_in_a_new_process(disk, monkeypatch):
+    from geoplan import zone as Z
+
+    cold = Z.load_zone()
+    assert _files(disk, "zone")
+    cache.forget_memory()
+
+    def boom(path):
+        raise AssertionError("zone parsed again although the disk cache holds it")
+
+    monkeypatch.setattr(Z, "_load", boom)
+    warm = Z.load_zone()
+    assert sorted(warm.layers) == sorted(cold.layers)
+    for name, frame in cold.layers.items():
+        pd.testing.assert_frame_equal(warm.layers[name], frame)
+    assert warm.folder == cold.folder and warm.rasters == cold.rasters
+
+
+def test_an_edited_zone_file_is_read_again(disk, tmp_path):
+    import shutil
+
+    from geoplan import zone as Z
+
+    folder = tmp_path / "zone"
+    shutil.copytree(ROOT / "layers", folder)
+    before = Z.load_zone(folder)
+    fac = folder / "facilities.geojson"
+    text = fac.read_text(encoding="utf-8")
+    fac.write_text(text.replace("示意", "示例", 1) if "示意" in text else text + "\n", "utf-8")
+    cache.forget_memory()
+    after = Z.load_zone(folder)
+    assert len(_files(disk, "zone")) == 2  # a new key for the new content
+    assert after.folder == folder.resolve() and before.folder == folder.resolve()
