@@ -12,6 +12,10 @@ a sidebar page switch → the new page's map drawn; an example scenario run → 
 Each is measured cold (first time in this server) and warm (again). Targets (issue 18): page open
 to map ≤ 2 s, sidebar switch ≤ 1 s, example scenario run ≤ 1.5 s.
 
+The browser part runs two servers one after the other: the first on an empty disk cache
+(``GEOPLAN_CACHE_DIR`` pointed at a new folder: *cold disk*), the second — a fresh server process —
+on the cache the first one left (*warm disk*), as after a restart or a second worker.
+
 Run: ``.venv/bin/python bench/app_latency.py [--only reruns|browser] [--repeat N]``.
 """
 
@@ -21,10 +25,12 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -42,6 +48,12 @@ FLAGS = [
 ]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 TARGETS = {"page_open_s": 2.0, "sidebar_switch_s": 1.0, "scenario_run_s": 1.5}
+SUMMARY_KEYS = (
+    "page_open_cold_max_s",
+    "page_open_warm_median_s",
+    "sidebar_switch_median_s",
+    "scenario_run_median_s",
+)
 
 # page → (widget kind, key, two values to alternate)
 CASES = {
@@ -99,9 +111,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(port: int) -> subprocess.Popen:
+def _start_server(port: int, cache_dir: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("TIANDITU_KEY", None)
+    env.pop("GEOPLAN_ZONE", None)
+    if cache_dir is not None:
+        env["GEOPLAN_CACHE_DIR"] = str(cache_dir)
     cmd = [
         sys.executable,
         "-m",
@@ -154,7 +169,7 @@ def _live_frames(page) -> set:
     return {fr for fr in page.frames if "streamlit_folium" in fr.url}
 
 
-def measure_browser(repeat: int = 2) -> dict:
+def measure_browser(repeat: int = 2, cache_dir: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -170,7 +185,7 @@ def measure_browser(repeat: int = 2) -> dict:
 
     out: dict = {"page_open_s": {}, "sidebar_switch_s": [], "scenario_run_s": []}
     t_start = time.perf_counter()
-    proc = _start_server(port)
+    proc = _start_server(port, cache_dir)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -237,7 +252,22 @@ def main() -> None:
     logging.disable(logging.WARNING)
     result: dict = {}
     if args.only in (None, "browser"):
-        result["browser"] = measure_browser(args.repeat)
+        scratch = Path(tempfile.mkdtemp(prefix="geoplan-app-cache-"))
+        try:
+            cold = measure_browser(args.repeat, scratch)  # empty disk cache
+            warm = measure_browser(args.repeat, scratch)  # a new server on the cache left
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        result["browser"] = {"cold_disk": cold, "warm_disk": warm}
+        result["side_by_side"] = {
+            "server_start_to_first_map_s": [
+                cold["server_start_to_first_map_s"],
+                warm["server_start_to_first_map_s"],
+            ],
+            **{k: [cold["summary"][k], warm["summary"][k]] for k in SUMMARY_KEYS},
+            "columns": ["cold disk", "warm disk"],
+            "targets": TARGETS,
+        }
     if args.only in (None, "reruns"):
         result["reruns"] = [measure_reruns(p, *c) for p, c in CASES.items()]
     print(json.dumps(result, indent=2, ensure_ascii=False))

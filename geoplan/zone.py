@@ -326,7 +326,11 @@ def load_zone(catalog: str | Path | None = None, *, copy: bool = True) -> ZoneDa
     if p.is_dir():
         p = p / ZONE_FILE
     stamp = zone_stamp(p)
-    z = cache.memo("zone", cache.key("zone", stamp), lambda: _load(p), entries=4)
+    # on disk too (a new process reads the validated layers instead of parsing them): keyed by the
+    # files' paths and stamps and their content, plus the standards tables validation reads
+    files = [Path(f) for f, _, mtime in stamp if mtime]
+    files += sorted(f for f in settings.STANDARDS_DIR.glob("*") if f.is_file())
+    z = cache.memo("zone", cache.key("zone", stamp, files), lambda: _load(p), entries=4, disk=True)
     return z.copy() if copy else z
 
 

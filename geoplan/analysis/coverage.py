@@ -22,6 +22,11 @@ exact walking distance as the step shrinks.
 
 Shares are weighted by residential floor area (parcel area × FAR). Gaps are the uncovered
 residential parcels dissolved into contiguous patches.
+
+Results are content-cached (:mod:`geoplan.cache`, memory and disk) under the content of the
+columns they depend on (parcels: id, land use, area, FAR, status, geometry; facilities: id, kind,
+status, area, geometry; roads: class, status, geometry — or a prebuilt network's key), the phase
+and the normalised standards; every caller gets its own copy.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import settings
+from geoplan import cache, settings
 from geoplan.config.loader import Checker as _Checker
 from geoplan.config.loader import read_yaml
 from geoplan.data.crs import check_same_crs
@@ -142,7 +147,7 @@ def _prefixes(ck: _Checker, doc: Mapping, key: str, path: tuple, default: list[s
 
 
 def _provenance(ck: _Checker, spec: Mapping, path: tuple) -> dict:
-    out = {"source": _text(ck, spec, "source", path)}
+    out: dict[str, object] = {"source": _text(ck, spec, "source", path)}
     if "verified" not in spec:
         ck.fail((*path, "verified"), "is required (yes / no, or a note)")
     v = spec["verified"]
@@ -205,7 +210,7 @@ def _parse(doc: object, source: str, lines: dict[tuple, int]) -> dict:
             tiers = spec.get("tiers")
             if not isinstance(tiers, list) or not tiers:
                 ck.fail((*path, "tiers"), "needs a list of {name, min_area_m2, radius_m}")
-            parsed_tiers = []
+            parsed_tiers: list[dict[str, object]] = []
             for i, t in enumerate(tiers):
                 tp = (*path, "tiers", i)
                 t = ck.mapping(t, tp, {"name", "min_area_m2", "radius_m"})
@@ -222,7 +227,7 @@ def _parse(doc: object, source: str, lines: dict[tuple, int]) -> dict:
                         "radius_m": _positive(ck, t, "radius_m", tp),
                     }
                 )
-            entry = {"tiers": parsed_tiers}
+            entry: dict[str, object] = {"tiers": parsed_tiers}
         elif key == "green_50m":
             spec = ck.mapping(spec, path, {"label", "radius_m", "source", "verified"})
             entry = {"radius_m": _positive(ck, spec, "radius_m", path)}
@@ -277,6 +282,15 @@ class CoverageResult:
     shares: dict[str, float]
     gaps: gpd.GeoDataFrame
     warnings: list[str] = field(default_factory=list)
+
+    def copy(self) -> CoverageResult:
+        return CoverageResult(
+            self.phase,
+            self.parcels.copy(),
+            dict(self.shares),
+            self.gaps.copy(),
+            list(self.warnings),
+        )
 
     @property
     def residential_floor_m2(self) -> float:
@@ -513,6 +527,45 @@ def service_coverage(
     if not parcels.crs.is_projected:
         msg = "service coverage: layers must be in a metric CRS → reproject with crs.to_working"
         raise CRSError(msg)
+    k = _coverage_key(parcels, facilities, roads, network, phase, std)
+    compute = lambda: _coverage(parcels, facilities, roads, network, phase, std)  # noqa: E731
+    res = compute() if k is None else cache.memo("coverage", k, compute, disk=True)
+    logger.info(
+        "service coverage %s: %d residential parcels, %.0f m² floor; shares %s",
+        phase,
+        len(res.parcels),
+        res.residential_floor_m2,
+        {k: round(v, 3) for k, v in res.shares.items()},
+    )
+    for w in res.warnings:
+        logger.warning("service coverage %s: %s", phase, w)
+    return res.copy()
+
+
+def _columns(frame: gpd.GeoDataFrame, cols: tuple[str, ...]) -> gpd.GeoDataFrame:
+    have = [c for c in cols if c in frame.columns]
+    return frame[[*have, frame.geometry.name]].reset_index(drop=True)
+
+
+def _coverage_key(parcels, facilities, roads, network, phase: str, std: dict) -> str | None:
+    """The cache key of a coverage result: what it depends on, nothing more (None: uncacheable)."""
+    if network is not None:
+        if not getattr(network, "key", ""):
+            return None
+        ways: object = ("network", network.key)
+    else:
+        ways = _columns(roads, ROAD_COLUMNS)
+    return cache.key(
+        "service-coverage",
+        phase,
+        std,
+        _columns(parcels, PARCEL_COLUMNS),
+        _columns(facilities, (*FACILITY_COLUMNS, "area_m2")),
+        ways,
+    )
+
+
+def _coverage(parcels, facilities, roads, network, phase: str, std: dict) -> CoverageResult:
     crs = parcels.crs
     walk_cfg = std["walking"]
     step = walk_cfg["boundary_step_m"]
@@ -637,15 +690,6 @@ def service_coverage(
         if gap_frames
         else _empty_gaps(crs)
     )
-    logger.info(
-        "service coverage %s: %d residential parcels, %.0f m² floor; shares %s",
-        phase,
-        len(res),
-        total,
-        {k: round(v, 3) for k, v in shares.items()},
-    )
-    for w in warnings:
-        logger.warning("service coverage %s: %s", phase, w)
     return CoverageResult(phase, out, shares, gaps, warnings)
 
 

@@ -12,6 +12,12 @@ more access points along a boundary where frontage matters). Multi-source shorte
 in C (``dijkstra(min_only=True)``) with one virtual node per source, so a source's position along
 its edge is exact; there is never a Python loop over parcels.
 
+Networks and attachments are content-cached (:mod:`geoplan.cache`, in memory and on disk): a
+network under the key of its roads' content (geometry, the attributes edges carry, CRS) and the
+tolerance; an attachment of a layer under the network's key, the layer's geometry (WKB) and the
+access limit. A new process (the CLI, a fresh app server) reads them instead of rebuilding them;
+a changed road or parcel changes the key. The cache is never needed for correctness.
+
 Used by :mod:`geoplan.analysis.infrastructure` (catchments, accessibility) and :mod:`geoplan.analysis.coverage`.
 """
 
@@ -27,12 +33,17 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from geoplan import cache
 from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)
 
 GRID_M = 0.001  # noding precision (1 mm)
 _MIN_W = 1e-6  # csgraph: keep zero-length links as edges
+#: Attachments of fewer geometries are computed, not cached (hashing would cost about as much).
+ATTACH_CACHE_MIN = 64
+#: Road attributes that travel on the edges (and so are part of a network's cache key).
+EDGE_ATTRS = ("road_id", "name", "road_class", "frame", "status")
 
 
 @dataclass(frozen=True)
@@ -79,14 +90,42 @@ class RoadNetwork:
     _tree: shapely.STRtree
     _arrays: tuple = ()  # (u, v, length_m) as numpy arrays, set by build_network
     memo: dict = field(default_factory=dict, repr=False)  # per-network caches (attachments)
+    key: str = ""  # content key (geoplan.cache) of the roads and tolerance it was built from
+
+    def __getstate__(self) -> dict:
+        # the per-network memo is a process-local cache: never pickled (disk cache, app threads)
+        state = dict(self.__dict__)
+        state["memo"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
 
     @property
     def n_nodes(self) -> int:
         return len(self.nodes_xy)
 
     def attach(self, geoms, *, max_access_m: float | None = None) -> Attachment:
-        """Attach geometries (points or polygons) to the nearest edge, exactly (vectorised)."""
+        """Attach geometries (points or polygons) to the nearest edge, exactly (vectorised).
+
+        Content-cached (memory and disk) for a network with a :attr:`key`; the arrays of the
+        returned attachment are read-only (shared with later callers).
+        """
         g = np.asarray(_geoms(geoms))
+        if not self.key or len(g) < ATTACH_CACHE_MIN:
+            return self._attach(g, max_access_m)
+        k = cache.key(
+            "attach",
+            self.key,
+            None if max_access_m is None else float(max_access_m),
+            shapely.to_wkb(g, hex=False),
+        )
+        return _frozen(
+            cache.memo("attach", k, lambda: self._attach(g, max_access_m), disk=True, entries=8)
+        )
+
+    def _attach(self, g: np.ndarray, max_access_m: float | None) -> Attachment:
         n = len(g)
         edge = np.full(n, -1, dtype=np.int64)
         along = np.zeros(n)
@@ -205,18 +244,23 @@ class RoadNetwork:
         A target reaches the network at a point of its edge and takes the better of the edge's
         two ends; a source attached to the same edge may be closer directly along the edge.
         """
-        du = dist[ta.u]
+        # a handful of passes over the targets: np.take, in-place ufuncs, and the end node picked
+        # arithmetically (u + (v - u)·[v is nearer]; np.where on int64 costs several passes)
+        du = dist.take(ta.u)
         du += ta.to_u
-        dv = dist[ta.v]
+        dv = dist.take(ta.v)
         dv += ta.to_v
-        pick_u = du <= dv
+        pick_v = np.less(dv, du)  # ties go to u
         d = np.minimum(du, dv, out=du)
-        s = src[np.where(pick_u, ta.u, ta.v)]
+        node = np.subtract(ta.v, ta.u)
+        node *= pick_v
+        node += ta.u
+        s = src.take(node)
         if sa is not None and len(ta.edge):
             good = np.flatnonzero(sa.edge >= 0)
             mark = np.zeros(len(self.edges) + 1, dtype=bool)
             mark[sa.edge[good]] = True
-            on = np.flatnonzero(mark[ta.edge])  # edge -1 reads the spare last slot (False)
+            on = np.flatnonzero(mark.take(ta.edge))  # edge -1 reads the spare last slot (False)
             if len(on):
                 se = sa.edge[good]
                 order = np.argsort(se, kind="stable")
@@ -234,11 +278,15 @@ class RoadNetwork:
                     d[tgt[better]] = direct[better]
                     s[tgt[better]] = kk[better]
         d += ta.access_m
-        bad = ~np.isfinite(d)
-        if np.isfinite(limit):
-            bad |= d > limit
-        bad |= s < 0
-        if bad.any():
+        # unreachable (inf), beyond the limit or NaN; a finite distance always has a source
+        # (a node reached by the Dijkstra carries its origin), so s < 0 needs no test
+        ok = (
+            np.less_equal(d, limit, out=pick_v)
+            if np.isfinite(limit)
+            else np.less(d, np.inf, out=pick_v)
+        )
+        if not ok.all():
+            bad = ~ok
             d[bad] = np.inf
             s[bad] = -1
         return d, s
@@ -246,6 +294,12 @@ class RoadNetwork:
     @property
     def _uvl(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self._arrays
+
+
+def _frozen(att: Attachment) -> Attachment:
+    for a in (att.edge, att.along_m, att.access_m, att.u, att.v, att.to_u, att.to_v):
+        a.setflags(write=False)
+    return att
 
 
 def _geoms(obj) -> np.ndarray:
@@ -259,11 +313,34 @@ def _geoms(obj) -> np.ndarray:
     return arr
 
 
+def network_key(roads: gpd.GeoDataFrame, tolerance_m: float) -> str:
+    """The content key of the network :func:`build_network` makes from *roads* (order matters:
+    edges refer to road rows by position)."""
+    cols = [c for c in EDGE_ATTRS if c in roads.columns]
+    frame = roads[[*cols, roads.geometry.name]].reset_index(drop=True)
+    return cache.key("road-network", frame, float(tolerance_m))
+
+
 def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadNetwork:
-    """Noded, snapped road graph. Road attributes (road_id, name, road_class, frame, status) travel on edges."""
+    """Noded, snapped road graph. Road attributes (road_id, name, road_class, frame, status) travel on edges.
+
+    Content-cached in memory and on disk (see the module notes): callers share the returned
+    network and must not modify it.
+    """
     if not isinstance(roads, gpd.GeoDataFrame) or roads.crs is None or not roads.crs.is_projected:
         msg = "roads: need a GeoDataFrame in a projected (metric) CRS, e.g. geoplan.data.crs.WORKING_CRS"
         raise GeoplanError(msg)
+    k = network_key(roads, tolerance_m)
+    net = cache.memo("network", k, lambda: _build(roads, tolerance_m, k), disk=True, entries=8)
+    if net.report["isolated"]:
+        logger.warning(
+            "road network: %d isolated component(s) besides the main one",
+            len(net.report["isolated"]),
+        )
+    return net
+
+
+def _build(roads: gpd.GeoDataFrame, tolerance_m: float, k: str) -> RoadNetwork:
     parts = roads.reset_index(drop=True).explode(index_parts=False)
     parts = parts[~(parts.geometry.is_empty | parts.geometry.isna())]
     parts = parts[parts.geom_type == "LineString"]
@@ -369,8 +446,6 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
         "isolated": isolated,
         "tolerance_m": tolerance_m,
     }
-    if isolated:
-        logger.warning("road network: %d isolated component(s) besides the main one", len(isolated))
     return RoadNetwork(
         nodes_xy,
         edges,
@@ -379,7 +454,8 @@ def build_network(roads: gpd.GeoDataFrame, *, tolerance_m: float = 5.0) -> RoadN
         report,
         shapely.STRtree(noded),
         (u.astype(np.int64), v.astype(np.int64), np.asarray(length, dtype=float)),
+        key=k,
     )
 
 
-__all__ = ["Attachment", "RoadNetwork", "build_network"]
+__all__ = ["Attachment", "RoadNetwork", "build_network", "network_key"]

@@ -82,17 +82,48 @@ def _evaluate(args: argparse.Namespace):
         firms = load_layer(args.firms, "firms").data
     else:
         parcels, firms = zone.layers["parcels"], zone.layers["firms"]
-    return evaluate(
+
+    def compute():
+        return evaluate(
+            parcels,
+            firms,
+            scheme,
+            plates=zone.layers.get("plates"),
+            structure=zone.layers.get("structure"),
+            clusters=zone.layers.get("clusters"),
+            year=args.year,
+            tenant_rule=args.tenant_rule,
+            compliance_edition=args.edition,
+        )
+
+    return _cached_evaluation(zone, scheme, parcels, firms, args, compute)
+
+
+def _cached_evaluation(zone, scheme, parcels, firms, args: argparse.Namespace, compute):
+    """The evaluation from the disk cache (geoplan.cache) when its inputs are unchanged: the
+    layers it reads, the scheme, the options, the standards files and the zone's tables."""
+    from pathlib import Path
+
+    from geoplan import cache, settings
+
+    tables = Path(zone.folder) / "tables" if zone.folder is not None else None
+    files = sorted(p for p in settings.DATA_DIR.rglob("*") if p.is_file())
+    if tables is not None and tables.is_dir():
+        files += sorted(p for p in tables.rglob("*") if p.is_file())
+    if zone.folder is not None and (Path(zone.folder) / "zone.yaml").is_file():
+        files.append(Path(zone.folder) / "zone.yaml")
+    k = cache.key(
+        "evaluate",
+        repr(scheme),
         parcels,
         firms,
-        scheme,
-        plates=zone.layers.get("plates"),
-        structure=zone.layers.get("structure"),
-        clusters=zone.layers.get("clusters"),
-        year=args.year,
-        tenant_rule=args.tenant_rule,
-        compliance_edition=args.edition,
+        *(zone.layers.get(name) for name in ("plates", "structure", "clusters")),
+        args.year,
+        args.tenant_rule,
+        args.edition,
+        files,
     )
+    return cache.memo("evaluate", k, compute, disk=True, entries=4)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
