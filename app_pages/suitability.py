@@ -21,48 +21,11 @@ def _result(_zone, key: tuple):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap: str):
-    import folium
+    from geoplan.present import suitability_view
 
-    from geoplan.present import maps
-    from geoplan.text import t
-
-    png, bounds = _res.display_png(900, what=what)
-    m = maps.base_map(
-        maps.bounds_4326(_zone.layers["zone"], basemap), basemap=basemap, north=t("north", lang)
+    return suitability_view.suitability_map(
+        _res, _zone.layers["zone"], what=what, min_area_mu=min_area, lang=lang, basemap=basemap
     )
-    folium.raster_layers.ImageOverlay(
-        maps._data_url(png, "image/png"), bounds=bounds, opacity=0.75, name=t("suit_overlay", lang)
-    ).add_to(m)
-    maps.add_layer(
-        m,
-        _zone.layers["zone"],
-        t("layer_zone", lang),
-        colors="#222",
-        basemap=basemap,
-        style={"fill_opacity": 0, "weight": 2, "dash": "8 4"},
-        simplify_m=5,
-    )
-    cand = _res.find_candidates(min_area_mu=min_area)
-    if len(cand):
-        tip = {c: c for c in ("area_mu", "mean_score", "plate") if c in cand}
-        maps.add_layer(
-            m,
-            cand,
-            t("candidates", lang),
-            colors="#2b83ba",
-            basemap=basemap,
-            tooltip=tip,
-            style={"fill_opacity": 0.35, "weight": 2, "stroke": "#08519c"},
-        )
-    ramp = [("0.0", "#d7191c"), ("0.5", "#ffffbf"), ("1.0", "#1a9641")]
-    maps.add_legend(
-        m,
-        [
-            maps.legend_html(t("suit_overlay", lang), ramp),
-            maps.legend_html(t("candidates", lang), [(t("candidates", lang), "#2b83ba")]),
-        ],
-    )
-    return maps.finish(m), cand
 
 
 def body() -> None:

@@ -13,9 +13,11 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
+from geoplan.analysis import candidates as K
 from geoplan.analysis import suitability as S
 from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import CRSError, SchemaError
+from geoplan.present import suitability_view as V
 from geoplan.settings import M2_PER_MU
 
 X0, Y0 = 500_000.0, 4_300_000.0
@@ -466,7 +468,7 @@ def test_patches_joined_across_a_block_corner_diagonally(tmp_path):
     }
     for block, mem in ((4, False), (100, True)):
         res = S.run_suitability({"constraints": cons}, dem, cfg, block=block, in_memory=mem)
-        _, counts, n = res._label_patches(0.5, None)
+        _, counts, n = K.label_patches(res, 0.5, None)
         assert n == 2 and counts[1:].tolist() == [32.0]
         res.close()
 
@@ -628,13 +630,13 @@ def test_display_image_is_lonlat_rgba(tmp_path):
     z = np.full((30, 40), 10.0)
     z[:, :5] = np.nan
     res = S.run_suitability({}, write_dem(tmp_path / "dem.tif", z), SLOPE_ONLY)
-    img, bounds = res.display_image(max_px=20)
+    img, bounds = V.display_image(res, max_px=20)
     assert img.dtype == np.uint8 and img.shape[2] == 4 and max(img.shape[:2]) <= 25
     (south, west), (north, east) = bounds
     assert 38 < south < north < 39.5 and 121 < west < east < 122
     assert img[:, 0, 3].max() == 0  # the no-data west edge is transparent
     assert img[img.shape[0] // 2, -2, 3] > 0
-    png, _ = res.display_png(max_px=20)
+    png, _ = V.display_png(res, max_px=20)
     assert png.startswith(b"\x89PNG")
 
 
@@ -747,8 +749,8 @@ def test_display_image_from_staged_result_matches_in_memory(tmp_path):
     b = S.run_suitability({}, dem, SLOPE_ONLY, in_memory=False, block=16)
     try:
         for px in (60, 25):
-            ia, ba = a.display_image(px)
-            ib, bb = b.display_image(px)
+            ia, ba = V.display_image(a, px)
+            ib, bb = V.display_image(b, px)
             assert ba == bb and ia.shape == ib.shape
             assert (ia[..., 3] > 0).mean() == pytest.approx((ib[..., 3] > 0).mean(), abs=0.05)
     finally:

@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +47,8 @@ BLOCK = 1024
 class Grid:
     """A north-up raster grid: CRS, affine transform and size."""
 
-    crs: object  # rasterio.crs.CRS
-    transform: object  # affine.Affine
+    crs: Any  # rasterio.crs.CRS
+    transform: Any  # affine.Affine
     width: int
     height: int
 
@@ -144,7 +145,7 @@ class Window:
         )
 
 
-def grid_of(src: object) -> Grid:
+def grid_of(src: Any) -> Grid:
     """The :class:`Grid` of an open rasterio dataset; refuses rotated or CRS-less rasters."""
     name = Path(getattr(src, "name", "raster")).name
     if src.crs is None:
@@ -157,7 +158,7 @@ def grid_of(src: object) -> Grid:
     return Grid(src.crs, t, src.width, src.height)
 
 
-def open_raster(path: str | os.PathLike) -> object:
+def open_raster(path: str | os.PathLike) -> Any:
     """Open a raster for reading (a rasterio dataset; use as a context manager)."""
     import rasterio
 
@@ -179,7 +180,7 @@ def iter_windows(grid: Grid, block: int = BLOCK) -> Iterator[Window]:
             yield Window(c, r, min(block, grid.width - c), min(block, grid.height - r))
 
 
-def read_window(src: object, window: Window, *, band: int = 1) -> np.ndarray:
+def read_window(src: Any, window: Window, *, band: int = 1) -> np.ndarray:
     """Read *window* (which may extend past the raster) as float32 with NaN for nodata/outside."""
     out = np.full((window.height, window.width), np.nan, dtype="float32")
     r0, c0 = max(window.row_off, 0), max(window.col_off, 0)
@@ -345,7 +346,7 @@ class RasterWriter:
         self.descriptions = descriptions
         self.cog = cog
         self._stack = contextlib.ExitStack()
-        self._dst = None
+        self._dst: Any = None
 
     def __enter__(self) -> RasterWriter:
         import rasterio
@@ -458,7 +459,7 @@ def cells_for_distance(grid: Grid, distance_m: float) -> int:
     return math.ceil(distance_m / min(grid.cell_x, grid.cell_y)) + 1
 
 
-def to_pyproj(crs: object) -> object:
+def to_pyproj(crs: object) -> Any:
     """A rasterio CRS (or anything pyproj understands) as a :class:`pyproj.CRS`."""
     from pyproj import CRS
 
