@@ -10,13 +10,13 @@ from app_pages import _common as C
 T = C.T
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _result(_zone, key: tuple):
+def _result(zone, key: tuple):
+    """The zone's suitability grid (cached by content in geoplan.cache)."""
     from geoplan.analysis import suitability
 
-    if not key:
-        return suitability.suitability_for_zone()
-    return suitability.run_suitability(_zone)
+    if not key and zone.folder is not None:
+        return suitability.suitability_for_zone(zone.folder)
+    return suitability.suitability_of(zone)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -44,7 +44,7 @@ def body() -> None:
     min_area = c2.slider(
         T("suit_min_area"), 5.0, 200.0, float(res.config.min_area_mu), 5.0, key="su_min_area"
     )
-    m, cand = _map(res, zone, C.zone_key(), what, min_area, lang, basemap)
+    m, cand = _map(res, zone, (res.cache_key or id(res),), what, min_area, lang, basemap)
     left, right = st.columns([3, 1.2])
     with left:
         C.show_map(m, key=f"su_map_{what}_{min_area}", returned=[], height=560)

@@ -697,6 +697,59 @@ def test_cached_zone_result_is_reused_and_read_only():
     assert (a.candidates["area_mu"] > 0).all()
 
 
+def test_zone_result_cache_cold_and_warm_identical_and_keyed_by_content(tmp_path):
+    """The grid result is cached by content (zone files, DEM, weights, code), not by path/mtime."""
+    import shutil
+
+    from geoplan import cache, settings
+
+    zone_dir = tmp_path / "zone"
+    shutil.copytree(settings.SAMPLE_ZONE_DIR, zone_dir)
+    cache.forget_memory()
+    cold = S.suitability_for_zone(zone_dir)
+    cache.forget_memory()
+    warm_key = S.zone_key(zone_dir)
+    again = S.suitability_for_zone(zone_dir)
+    assert again is not cold  # recomputed after the memory was dropped …
+    assert again.summary() == cold.summary()  # … and identical
+    assert again is S.suitability_for_zone(zone_dir)  # a warm call is the cached object
+    np.testing.assert_array_equal(again.score, cold.score)
+    np.testing.assert_array_equal(again.bits, cold.bits)
+    a, b = cold.candidates, again.candidates
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert a.geometry.geom_equals_exact(b.geometry, 1e-9).all()
+    # the same bytes elsewhere give the same key; a changed byte a new one
+    assert S.zone_key(settings.SAMPLE_ZONE_DIR) == warm_key
+    weights = tmp_path / "w.yaml"
+    weights.write_text(
+        S.DEFAULT_WEIGHTS.read_text(encoding="utf-8").replace("min_score: 0.6", "min_score: 0.7"),
+        encoding="utf-8",
+    )
+    assert S.zone_key(zone_dir, weights) != warm_key
+    dem = zone_dir / "dem.tif"
+    with rasterio.open(dem, "r+") as ds:
+        z = ds.read(1)
+        z[0, 0] += 1.0
+        ds.write(z, 1)
+    assert S.zone_key(zone_dir) != warm_key
+    roads = zone_dir / "roads.geojson"
+    roads.write_text(roads.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    k2 = S.zone_key(zone_dir)
+    assert k2 != warm_key and S.suitability_for_zone(zone_dir) is not again
+
+
+def test_config_file_cached_by_content(tmp_path):
+    w = tmp_path / "w.yaml"
+    w.write_text(S.DEFAULT_WEIGHTS.read_text(encoding="utf-8"), encoding="utf-8")
+    a = S.load_config(w)
+    assert S.load_config(w) is a
+    w.write_text(
+        w.read_text(encoding="utf-8").replace("steep_slope_pct: 25", "steep_slope_pct: 20")
+    )
+    b = S.load_config(w)
+    assert b.steep_slope_pct == 20 and a.steep_slope_pct == 25
+
+
 def run_cli(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "geoplan", "suitability", *args],

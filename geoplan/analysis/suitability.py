@@ -35,7 +35,6 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,6 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import cache
 from geoplan.analysis import candidates as _cand
 from geoplan.analysis.raster import (
     BlockStore,
@@ -95,6 +95,8 @@ __all__ = [
     "same_crs",
     "slope_percent",
     "suitability_for_zone",
+    "suitability_of",
+    "zone_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,8 @@ class SuitabilityResult:
     _store: BlockStore | None = field(default=None, repr=False)
     _hard_union: shapely.Geometry | None = field(default=None, repr=False)
     _candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    #: the content key it is cached under ("" when not cached)
+    cache_key: str = ""
 
     # --- arrays --------------------------------------------------------------------------
     @property
@@ -406,14 +410,32 @@ def _overlay(
     }
 
 
-@lru_cache(maxsize=4)
-def _cached_for_zone(catalog: str, weights: str, dem: str, stamp: tuple) -> SuitabilityResult:
-    from geoplan.zone import load_zone
+#: Version of the cached grid result's layout (bump when SuitabilityResult changes shape).
+_CACHE_LAYOUT = 1
 
-    zone = load_zone(catalog)
-    res = run_suitability(zone, dem or None, weights or None)
-    _ = res.candidates  # computed once, cached on the result
-    return res
+
+def zone_key(
+    catalog: str | os.PathLike | None = None,
+    weights: str | os.PathLike | None = None,
+    dem_path: str | os.PathLike | None = None,
+) -> str:
+    """Content key of :func:`suitability_for_zone`: the zone's files, the DEM, the weights and the
+    code version (:func:`geoplan.cache.key`) — a changed byte in any of them is a new key."""
+    from geoplan.zone import DEFAULT_CATALOG, ZONE_FILE, read_profile
+
+    cat = Path(catalog or DEFAULT_CATALOG).resolve()
+    if cat.is_dir():
+        cat = cat / ZONE_FILE
+    prof = read_profile(cat)
+    dem = Path(dem_path) if dem_path else prof.rasters.get("dem")
+    files = [cat, *(e.path for e in prof.entries.values()), *prof.rasters.values()]
+    return cache.key(
+        "suitability-zone",
+        _CACHE_LAYOUT,
+        [f for f in files if f.exists()],
+        dem if dem is not None and dem.exists() else None,
+        load_config(weights),
+    )
 
 
 def suitability_for_zone(
@@ -421,19 +443,44 @@ def suitability_for_zone(
     weights: str | os.PathLike | None = None,
     dem_path: str | os.PathLike | None = None,
 ) -> SuitabilityResult:
-    """Cached :func:`run_suitability` on a zone catalog (the bundled sample by default).
+    """Cached :func:`run_suitability` on a zone folder (the bundled sample by default).
 
-    Keyed by the paths and modification times of the catalog's files, the DEM and the weights,
-    so the app can call it on every rerun. The returned arrays are read-only; ``candidates``
-    returns a copy.
+    Cached through :mod:`geoplan.cache` under :func:`zone_key` (content of the zone's files, the
+    DEM and the weights, and the code version), so the app can call it on every rerun. The
+    returned arrays are read-only; ``candidates`` returns a copy.
     """
-    from geoplan.zone import DEFAULT_CATALOG, read_catalog
+    from geoplan.zone import DEFAULT_CATALOG, load_zone
 
     cat = Path(catalog or DEFAULT_CATALOG).resolve()
-    _, entries, rasters = read_catalog(cat)
-    dem = Path(dem_path) if dem_path else rasters.get("dem")
-    files = [e.path for e in entries] + [
-        p for p in (dem, Path(weights) if weights else DEFAULT_WEIGHTS) if p
-    ]
-    stamp = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in files)
-    return _cached_for_zone(str(cat), str(weights or ""), str(dem or ""), stamp)
+
+    k = zone_key(cat, weights, dem_path)
+
+    def compute() -> SuitabilityResult:
+        res = run_suitability(load_zone(cat), dem_path or None, weights or None)
+        _ = res.candidates  # computed once, cached on the result
+        res.cache_key = k
+        return res
+
+    return cache.memo("suitability", k, compute, entries=4)
+
+
+def suitability_of(zone: object, weights: str | os.PathLike | None = None) -> SuitabilityResult:
+    """Cached :func:`run_suitability` on a zone's layers as they are (e.g. with a user's uploaded
+    layers in place): keyed by the layers' content, the DEM's and the weights'."""
+    layers = as_layers(zone)
+    dem = getattr(zone, "dem_path", None)
+
+    def compute() -> SuitabilityResult:
+        res = run_suitability(zone, None, weights or None)
+        _ = res.candidates
+        res.cache_key = k
+        return res
+
+    k = cache.key(
+        "suitability-layers",
+        _CACHE_LAYOUT,
+        {n: f for n, f in layers.items() if isinstance(f, pd.DataFrame)},
+        Path(dem) if dem is not None and Path(dem).exists() else None,
+        load_config(weights),
+    )
+    return cache.memo("suitability", k, compute, entries=4)

@@ -8,7 +8,7 @@
   beyond the raster edge come back as NaN, so memory depends on the block size, not the raster.
 - :func:`projected_dem` reprojects a geographic (lon/lat) DEM to a metric CRS with
   :mod:`rasterio.warp` before anything measures slopes on it; results are cached on disk by the
-  source file's path, size and mtime.
+  source file's content (:func:`geoplan.cache.key`).
 - :class:`RasterWriter` writes blocks into a cloud-optimized GeoTIFF atomically
   (:func:`geoplan.data.io.atomic_path`): blocks go to a tiled staging GeoTIFF, which is then copied
   with GDAL's COG driver (tiles, overviews, DEFLATE) to the temporary target and renamed.
@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import os
@@ -288,7 +287,8 @@ def projected_dem(
     A geographic DEM (degrees) is warped to *dst_crs* (the working CRS by default), because slope
     needs the cell size in metres. With ``force=True`` a projected DEM in another CRS is warped
     too. The warped copy is cached under ``$GEOPLAN_CACHE_DIR`` (or the temp folder), keyed by
-    the source's path, size, mtime, target CRS and resolution.
+    the source's content, the target CRS, the resolution and the code version
+    (:func:`geoplan.cache.key`).
     """
     from rasterio.crs import CRS as RCRS
 
@@ -301,9 +301,9 @@ def projected_dem(
         same = grid.crs == target_crs
         if not grid.crs.is_geographic and (same or not force):
             return p
-    st = p.stat()
-    key = f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}|{target_crs.to_wkt()}|{resolution}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    from geoplan import cache
+
+    digest = cache.key("projected-dem", p, target_crs.to_wkt(), resolution)[:16]
     out = _cache_dir() / f"{p.stem}.{digest}.tif"
     if not out.exists():
         reproject_raster(p, out, target_crs, resolution=resolution)

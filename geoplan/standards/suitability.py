@@ -13,13 +13,24 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, NoReturn
 
 import numpy as np
+import pydantic_core
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from geoplan.config.loader import Checker, read_yaml
+from geoplan import cache
+from geoplan.config.loader import YamlDoc, read_yaml_doc, validate
 from geoplan.settings import STANDARDS_DIR
 
 DEFAULT_WEIGHTS = STANDARDS_DIR / "suitability.yaml"
@@ -115,41 +126,253 @@ class SuitabilityConfig:
     road_width_m: float = 30.0
     source: str = ""
 
+    def cache_token(self) -> tuple:
+        """Everything that determines a result, for :func:`geoplan.cache.key`."""
+        return (
+            tuple(
+                (f.name, f.weight, f.transform.kind, f.transform.points, f.transform.half_m,
+                 f.transform.max_m, f.status)
+                for f in self.factors.values()
+            ),
+            repr(replace(self, factors={})),
+        )  # fmt: skip
+
     def with_options(self, **changes: object) -> SuitabilityConfig:
         """A copy with some scalar options changed (``None`` values are ignored)."""
         kept: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **kept)
 
 
-def _parse_transform(ck: Checker, v: object, path: tuple) -> Transform:
-    t = ck.mapping(v, path, {"type", "points", "half_m", "max_m"})
-    kind = t.get("type")
-    if kind == "linear":
-        pts = t.get("points")
-        if not isinstance(pts, list) or len(pts) < 2:
-            ck.fail((*path, "points"), "needs at least two [x, score] pairs")
-        parsed: list[tuple[float, float]] = []
+# --- the weights file, as typed models ---------------------------------------------------------
+
+
+def _number(v: object) -> object:
+    """A YAML number (never a bool or a text), finite."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        msg = f"must be a number, got {v!r}"
+        raise ValueError(msg)
+    if not math.isfinite(v):
+        msg = f"must be a finite number, got {v!r}"
+        raise ValueError(msg)
+    return float(v)
+
+
+def _texts(v: object) -> object:
+    """One text or a list of texts (codes written without quotes are texts too)."""
+    if isinstance(v, str | int) and not isinstance(v, bool):
+        v = [v]
+    if not isinstance(v, list) or not all(
+        isinstance(x, str | int) and not isinstance(x, bool) for x in v
+    ):
+        msg = "must be a list of texts"
+        raise ValueError(msg)
+    return tuple(str(x) for x in v)
+
+
+Num = Annotated[float, BeforeValidator(_number)]
+Texts = Annotated[tuple[str, ...], BeforeValidator(_texts)]
+
+
+def _fail(loc: tuple, message: str, value: object) -> NoReturn:
+    """Raise a validation error at *loc* below the current field (so it names e.g. ``points.2``)."""
+    raise pydantic_core.ValidationError.from_exception_data(
+        "suitability",
+        [{"type": PydanticCustomError("value_error", message), "loc": loc, "input": value}],
+    )
+
+
+def _choices(values: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        msg = f"unknown value {bad[0]!r}; use {', '.join(allowed)}"
+        raise ValueError(msg)
+    return values
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, data: object) -> object:
+        # ``key: null`` (or an empty key) in YAML means "use the default"
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
+
+class TransformModel(_Model):
+    """``{type: linear, points: [[x, score], …]}`` or ``{type: exp_decay, half_m, max_m}``."""
+
+    type: Literal["linear", "exp_decay"]
+    points: list[Any] | None = None
+    half_m: Annotated[Num, Field(gt=0)] | None = None
+    max_m: Num | None = None
+
+    @field_validator("points")
+    @classmethod
+    def _pairs(cls, pts: list[Any] | None) -> list[Any] | None:
+        if pts is None:
+            return None
+        if len(pts) < 2:
+            msg = "needs at least two [x, score] pairs"
+            raise ValueError(msg)
+        prev: float | None = None
         for i, p in enumerate(pts):
             if (
                 not isinstance(p, list)
                 or len(p) != 2
                 or not all(isinstance(a, int | float) and not isinstance(a, bool) for a in p)
+                or not all(math.isfinite(a) for a in p)
             ):
-                ck.fail((*path, "points", i), f"must be a pair [x, score] of numbers, got {p!r}")
+                _fail((i,), f"must be a pair [x, score] of numbers, got {p!r}", p)
             if not 0.0 <= p[1] <= 1.0:
-                ck.fail((*path, "points", i), f"score must be within 0…1, got {p[1]}")
+                _fail((i,), f"score must be within 0…1, got {p[1]}", p)
             if p[0] < 0:
-                ck.fail((*path, "points", i), f"x must be ≥ 0, got {p[0]}")
-            if parsed and p[0] <= parsed[-1][0]:
-                ck.fail((*path, "points", i), "x values must increase")
-            parsed.append((float(p[0]), float(p[1])))
-        return Transform("linear", tuple(parsed))
-    if kind == "exp_decay":
-        half = ck.number(t, "half_m", path, lo=1e-9)
-        mx = ck.number(t, "max_m", path, default=5 * half, lo=half)
-        return Transform("exp_decay", half_m=half, max_m=mx)
-    ck.fail((*path, "type"), f"unknown transform {kind!r}; use linear or exp_decay")
-    raise AssertionError  # unreachable
+                _fail((i,), f"x must be ≥ 0, got {p[0]}", p)
+            if prev is not None and p[0] <= prev:
+                _fail((i,), "x values must increase", p)
+            prev = p[0]
+        return pts
+
+    @model_validator(mode="after")
+    def _complete(self) -> TransformModel:
+        if self.type == "linear" and self.points is None:
+            _fail(("points",), "needs at least two [x, score] pairs", None)
+        if self.type == "exp_decay":
+            if self.half_m is None:
+                _fail(("half_m",), "is required", None)
+            if self.max_m is not None and self.max_m < self.half_m:
+                _fail(("max_m",), f"must be ≥ half_m ({self.half_m:g}), got {self.max_m:g}", None)
+        return self
+
+    def to_transform(self) -> Transform:
+        if self.type == "linear":
+            pts = self.points or []
+            return Transform("linear", tuple((float(x), float(y)) for x, y in pts))
+        half = float(self.half_m or 0.0)
+        return Transform("exp_decay", half_m=half, max_m=self.max_m or 5 * half)
+
+
+class FactorModel(_Model):
+    weight: Annotated[Num, Field(ge=0)]
+    transform: TransformModel
+    status: Texts | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        from geoplan.data.catalog import BUILD_STATUS
+
+        return None if v is None else _choices(v, BUILD_STATUS)
+
+
+class FactorsModel(_Model):
+    slope: FactorModel | None = None
+    road_distance: FactorModel | None = None
+    built_distance: FactorModel | None = None
+    facility_distance: FactorModel | None = None
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> FactorsModel:
+        given = self.given()
+        if not given:
+            msg = f"at least one factor is required ({', '.join(FACTORS)})"
+            raise ValueError(msg)
+        for name, f in given.items():
+            if f.status is not None and name != "road_distance":
+                _fail((name, "status"), "only road_distance takes a status list", f.status)
+        if sum(f.weight for f in given.values()) <= 0:
+            msg = "the weights must not all be 0"
+            raise ValueError(msg)
+        return self
+
+    def given(self) -> dict[str, FactorModel]:
+        return {n: f for n in FACTORS if (f := getattr(self, n)) is not None}
+
+
+class ConstraintsModel(_Model):
+    steep_slope_pct: Annotated[Num, Field(ge=0)] = 25.0
+    coastal_setback_m: Annotated[Num, Field(ge=0)] = 200.0
+    sea_from_dem: StrictBool = True
+    sea_level_m: Num | None = None
+    built_status: Texts = ("built", "under_construction")
+    soft_multiplier: Annotated[Num, Field(ge=0, le=1)] = 0.6
+    hard_kinds: Texts = ()
+
+    @field_validator("built_status")
+    @classmethod
+    def _built(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from geoplan.data.catalog import PARCEL_STATUS
+
+        return _choices(v, PARCEL_STATUS)
+
+    @field_validator("hard_kinds")
+    @classmethod
+    def _kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _choices(v, tuple(KIND_TO_MASK))
+
+
+class CandidatesModel(_Model):
+    min_score: Annotated[Num, Field(ge=0, le=1)] = 0.6
+    min_area_mu: Annotated[Num, Field(ge=0)] = 50.0
+    connectivity: Literal[4, 8] = 8
+    split_by_roads: StrictBool = True
+    road_width_m: Annotated[Num, Field(ge=0)] = 30.0
+
+    @field_validator("connectivity", mode="before")
+    @classmethod
+    def _conn(cls, v: object) -> object:
+        if isinstance(v, bool) or v not in (4, 8):
+            msg = f"must be 4 or 8, got {v!r}"
+            raise ValueError(msg)
+        return v
+
+
+class WeightsFile(_Model):
+    """A weights file (``data/standards/suitability.yaml``)."""
+
+    version: int | None = None
+    source: str = ""
+    factors: FactorsModel
+    constraints: ConstraintsModel = ConstraintsModel()
+    candidates: CandidatesModel = CandidatesModel()
+
+    def to_config(self) -> SuitabilityConfig:
+        factors = {
+            name: FactorSpec(
+                name,
+                f.weight,
+                f.transform.to_transform(),
+                (f.status if f.status is not None else ("built", "under_construction"))
+                if name == "road_distance"
+                else (),
+            )
+            for name, f in self.factors.given().items()
+        }
+        c, k = self.constraints, self.candidates
+        return SuitabilityConfig(
+            factors=factors,
+            steep_slope_pct=c.steep_slope_pct,
+            coastal_setback_m=c.coastal_setback_m,
+            sea_from_dem=c.sea_from_dem,
+            sea_level_m=c.sea_level_m,
+            built_status=c.built_status,
+            soft_multiplier=c.soft_multiplier,
+            hard_kinds=c.hard_kinds,
+            min_score=k.min_score,
+            min_area_mu=k.min_area_mu,
+            connectivity=int(k.connectivity),
+            split_by_roads=k.split_by_roads,
+            road_width_m=k.road_width_m,
+            source=self.source,
+        )
+
+
+def parse_config(doc: YamlDoc) -> SuitabilityConfig:
+    """Validate a parsed weights document; :class:`SchemaError` names file, line and field."""
+    data = doc.data if doc.data is not None else {}
+    return validate(WeightsFile, YamlDoc(data, doc.source, doc.lines)).to_config()
 
 
 def load_config(
@@ -157,104 +380,18 @@ def load_config(
 ) -> SuitabilityConfig:
     """Read and validate a weights file (or a dict with the same structure).
 
-    Raises :class:`SchemaError` naming the file, the line where known, and the field.
+    Raises :class:`SchemaError` naming the file, the line where known, and the field. Files are
+    cached by content (:mod:`geoplan.cache`).
     """
-
     if isinstance(weights, SuitabilityConfig):
         return weights
     if weights is None or isinstance(weights, str | os.PathLike):
         p = Path(weights) if weights is not None else DEFAULT_WEIGHTS
-        return _load_config_file(str(p.resolve()), p.stat().st_mtime_ns if p.exists() else 0)
-    return _parse_config(dict(weights), "<weights>", {})
-
-
-@lru_cache(maxsize=8)
-def _load_config_file(path: str, _mtime: int) -> SuitabilityConfig:
-    doc, lines, source = read_yaml(path, "weights file")
-    return _parse_config(doc, source, lines)
-
-
-def _parse_config(doc: object, source: str, lines: dict[tuple, int]) -> SuitabilityConfig:
-    ck = Checker(source, lines)
-    doc = ck.mapping(
-        doc if doc is not None else {},
-        (),
-        {"version", "source", "factors", "constraints", "candidates"},
-    )
-    factors_doc = (
-        ck.mapping(doc.get("factors"), ("factors",), set(FACTORS)) if "factors" in doc else None
-    )
-    if not factors_doc:
-        ck.fail(("factors",), f"at least one factor is required ({', '.join(FACTORS)})")
-    from geoplan.data.catalog import BUILD_STATUS, PARCEL_STATUS
-
-    factors: dict[str, FactorSpec] = {}
-    for name, spec in factors_doc.items():
-        path = ("factors", name)
-        spec = ck.mapping(spec, path, {"weight", "transform", "status"})
-        weight = ck.number(spec, "weight", path, lo=0.0)
-        if "transform" not in spec:
-            ck.fail((*path, "transform"), "is required")
-        tr = _parse_transform(ck, spec["transform"], (*path, "transform"))
-        status = (
-            ck.strings(spec, "status", path, ("built", "under_construction"), BUILD_STATUS)
-            if name == "road_distance"
-            else ()
+        if not p.is_file():
+            return parse_config(read_yaml_doc(p, "weights file"))  # the loader's own message
+        return cache.memo(
+            "suitability-config",
+            cache.key("suitability-config", p.resolve()),
+            lambda: parse_config(read_yaml_doc(p, "weights file")),
         )
-        if "status" in spec and name != "road_distance":
-            ck.fail((*path, "status"), "only road_distance takes a status list")
-        factors[name] = FactorSpec(name, weight, tr, status)
-    if sum(f.weight for f in factors.values()) <= 0:
-        ck.fail(("factors",), "the weights must not all be 0")
-
-    cons = ck.mapping(
-        doc.get("constraints", {}),
-        ("constraints",),
-        {
-            "steep_slope_pct",
-            "coastal_setback_m",
-            "sea_from_dem",
-            "sea_level_m",
-            "built_status",
-            "soft_multiplier",
-            "hard_kinds",
-        },
-    )
-    cand = ck.mapping(
-        doc.get("candidates", {}),
-        ("candidates",),
-        {"min_score", "min_area_mu", "connectivity", "split_by_roads", "road_width_m"},
-    )
-    sea_from_dem = cons.get("sea_from_dem", True)
-    if not isinstance(sea_from_dem, bool):
-        ck.fail(("constraints", "sea_from_dem"), f"must be true or false, got {sea_from_dem!r}")
-    split = cand.get("split_by_roads", True)
-    if not isinstance(split, bool):
-        ck.fail(("candidates", "split_by_roads"), f"must be true or false, got {split!r}")
-    conn = cand.get("connectivity", 8)
-    if conn not in (4, 8) or isinstance(conn, bool):
-        ck.fail(("candidates", "connectivity"), f"must be 4 or 8, got {conn!r}")
-    return SuitabilityConfig(
-        factors=factors,
-        steep_slope_pct=ck.number(cons, "steep_slope_pct", ("constraints",), default=25.0, lo=0.0),
-        coastal_setback_m=ck.number(
-            cons, "coastal_setback_m", ("constraints",), default=200.0, lo=0.0
-        ),
-        sea_from_dem=sea_from_dem,
-        sea_level_m=None
-        if cons.get("sea_level_m") is None
-        else ck.number(cons, "sea_level_m", ("constraints",)),
-        built_status=ck.strings(
-            cons, "built_status", ("constraints",), ("built", "under_construction"), PARCEL_STATUS
-        ),
-        soft_multiplier=ck.number(
-            cons, "soft_multiplier", ("constraints",), default=0.6, lo=0.0, hi=1.0
-        ),
-        hard_kinds=ck.strings(cons, "hard_kinds", ("constraints",), (), tuple(KIND_TO_MASK)),
-        min_score=ck.number(cand, "min_score", ("candidates",), default=0.6, lo=0.0, hi=1.0),
-        min_area_mu=ck.number(cand, "min_area_mu", ("candidates",), default=50.0, lo=0.0),
-        connectivity=int(conn),
-        split_by_roads=split,
-        road_width_m=ck.number(cand, "road_width_m", ("candidates",), default=30.0, lo=0.0),
-        source=str(doc.get("source", "")),
-    )
+    return parse_config(YamlDoc(dict(weights), "<weights>", {}))
