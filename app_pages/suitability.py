@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _common as C
@@ -29,6 +28,8 @@ def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap
 
 
 def body() -> None:
+    from geoplan.present import suitability_view as V
+
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_suitability"))
     zone = C.zone()
@@ -53,9 +54,9 @@ def body() -> None:
         st.metric(T("suit_suitable"), f"{s['suitable_area_mu']:,.0f} {T('mu')}")
         st.metric(T("suit_constrained"), f"{s['excluded_area_mu']['total']:,.0f} {T('mu')}")
         st.metric(T("candidates"), f"{len(cand):,}")
-        st.dataframe(pd.Series(s["weights"], name=T("weights")), width="stretch")
+        st.dataframe(V.weights_table(res.weights, lang), hide_index=True, width="stretch")
     st.subheader(T("candidates"))
-    st.dataframe(pd.DataFrame(cand.drop(columns="geometry")), hide_index=True, width="stretch")
+    st.dataframe(V.candidate_table(cand, lang), hide_index=True, width="stretch")
 
 
 C.guard(body)

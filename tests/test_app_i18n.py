@@ -25,9 +25,9 @@ PAGES = [
     "app_pages/scenario.py",
     "app_pages/data.py",
 ]
-#: pages other engineers are reworking (the 地块评估, 适宜性 and 数据 pages): findings there are
+#: pages other engineers are reworking (the 地块评估 and 数据 pages): findings there are
 #: reported, not yet failures
-OTHERS = {"app_pages/parcels.py", "app_pages/suitability.py", "app_pages/data.py"}
+OTHERS = {"app_pages/parcels.py", "app_pages/data.py"}
 IDENT = re.compile(r"^[a-z_]+$")
 MISSING = {"none", "nan", "<na>", "nat"}
 

@@ -53,6 +53,7 @@ from geoplan.analysis.raster import (
     working_dem,
     zonal_stats,
 )
+from geoplan.analysis.raster.grid import check_dem_crs, check_something_to_analyse
 from geoplan.analysis.suitability_overlay import (
     FACTOR_BANDS,
     Inputs,
@@ -343,9 +344,12 @@ def run_suitability(
         raise GeoplanError(msg)
     cfg = cfg.with_options(**options)
     layers = as_layers(zone)
-    src_path = working_dem(zone, dem_path, WORKING_CRS, reproject=reproject_dem)
+    target_crs = _working_crs(zone, layers)
+    src_path = working_dem(zone, dem_path, target_crs or WORKING_CRS, reproject=reproject_dem)
     with rio.open_raster(src_path) as src:
         grid = rio.grid_of(src)
+        if target_crs is not None:
+            check_dem_crs(grid, target_crs, src_path)
         inputs = prepare_inputs(layers, grid, cfg, headroom, land)
         weights_used = active_weights(cfg, inputs)
         halo = halo_cells(grid, cfg, weights_used)
@@ -355,6 +359,9 @@ def run_suitability(
             stats = _overlay(src, grid, block, halo, cfg, inputs, weights_used, factors, store)
         finally:
             store.finish()
+    if stats["valid"] == 0:
+        store.close()
+        check_something_to_analyse(0, grid, src_path)
     logger.info(
         "suitability on %d×%d cells (%.1f m), halo %d cells, %s",
         grid.width,
@@ -366,6 +373,17 @@ def run_suitability(
     return SuitabilityResult(
         grid, cfg, weights_used, src_path, layers, stats, block, store, inputs.hard_union
     )
+
+
+def _working_crs(zone: object, layers: dict[str, pd.DataFrame]) -> object | None:
+    """The zone's working CRS, else the CRS of its first projected layer (None: no layers)."""
+    crs = getattr(zone, "crs", None)
+    if crs is not None:
+        return crs
+    for frame in layers.values():
+        if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None and frame.crs.is_projected:
+            return frame.crs
+    return None
 
 
 def _layers_spec(factors: bool) -> dict[str, tuple[str, int, float | None]]:

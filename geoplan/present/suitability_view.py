@@ -80,6 +80,15 @@ def display_png(
     return raster_view.encode_png(rgba), bounds
 
 
+def _rounded(cand: Any) -> Any:
+    """Candidate attributes rounded to display precision (for tooltips)."""
+    out = cand[["candidate_id", "area_mu", "mean_score", "plate", "geometry"]].copy()
+    out["area_mu"] = out["area_mu"].round(1)
+    out["mean_score"] = out["mean_score"].round(2)
+    out["plate"] = out["plate"].fillna("—")
+    return out
+
+
 def suitability_map(
     res: SuitabilityResult,
     zone_layer: Any,
@@ -110,14 +119,13 @@ def suitability_map(
     )
     cand = res.find_candidates(min_area_mu=min_area_mu)
     if len(cand):
-        tip = {c: c for c in ("area_mu", "mean_score", "plate") if c in cand}
         maps.add_layer(
             m,
-            cand,
+            _rounded(cand),
             t("candidates", lang),
             colors="#2b83ba",
             basemap=basemap,
-            tooltip=tip,
+            tooltip=candidate_tooltip(lang),
             style={"fill_opacity": 0.35, "weight": 2, "stroke": "#08519c"},
         )
     ramp = [("0.0", "#d7191c"), ("0.5", "#ffffbf"), ("1.0", "#1a9641")]
@@ -129,3 +137,65 @@ def suitability_map(
         ],
     )
     return maps.finish(m), cand
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+#: Candidate columns shown, with their display precision (None: text).
+_CANDIDATE_COLUMNS: dict[str, int | None] = {
+    "candidate_id": None,
+    "area_mu": 1,
+    "mean_score": 2,
+    "road_distance_m": 0,
+    "plate": None,
+    "structure_element": None,
+    "in_zone": None,
+}
+
+
+def _cell(v: object, digits: int | None, lang: str) -> object:
+    from geoplan.text import t
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return t("suit_none", lang)
+    if isinstance(v, bool | np.bool_):
+        return t("yes" if v else "no", lang)
+    if digits is not None:
+        return f"{float(v):,.{digits}f}"  # type: ignore[arg-type]
+    return str(v)
+
+
+def candidate_table(cand: Any, lang: str) -> Any:
+    """Candidate areas as a table for readers: named headers, rounded numbers, 是/否, no None."""
+    import pandas as pd
+
+    from geoplan.text import t
+
+    cols = [c for c in _CANDIDATE_COLUMNS if c in cand.columns]
+    return pd.DataFrame(
+        {
+            t(f"suit_col_{c}", lang): [_cell(v, _CANDIDATE_COLUMNS[c], lang) for v in cand[c]]
+            for c in cols
+        }
+    )
+
+
+def candidate_tooltip(lang: str) -> dict[str, str]:
+    """Map tooltip fields of candidate areas → their names."""
+    from geoplan.text import t
+
+    return {c: t(f"suit_col_{c}", lang) for c in ("candidate_id", "area_mu", "mean_score", "plate")}
+
+
+def weights_table(weights: dict[str, float], lang: str) -> Any:
+    """The factors used and their normalised weights, by name."""
+    import pandas as pd
+
+    from geoplan.text import t
+
+    return pd.DataFrame(
+        {
+            t("suit_col_factor", lang): [t(f"suit_factor_{k}", lang) for k in weights],
+            t("suit_col_weight", lang): [f"{v:.2f}" for v in weights.values()],
+        }
+    )

@@ -59,3 +59,32 @@ def check_raster_vector_crs(grid: rio.Grid, frame: gpd.GeoDataFrame, *, what: st
             f"({frame.crs.name}); reproject the vector with geoplan.data.crs.to_working (or warp the raster)"
         )
         raise CRSError(msg)
+
+
+def check_dem_crs(grid: rio.Grid, working_crs: object, dem: Path) -> None:
+    """Refuse a projected DEM that is not in the working CRS (it is never warped silently).
+
+    (Layers in another CRS than a DEM in the working CRS are the layers' fault: see
+    :func:`check_raster_vector_crs`.)
+    """
+    if same_crs(grid.crs, working_crs):
+        return
+    msg = (
+        f"{dem.name}: the DEM is in {to_pyproj(grid.crs).name}, not in the zone's working CRS "
+        f"({to_pyproj(working_crs).name}); rerun with --reproject-dem to warp it "
+        "(reproject_dem=True in Python), or give a DEM in the working CRS"
+    )
+    raise CRSError(msg)
+
+
+def check_something_to_analyse(valid_cells: int, grid: rio.Grid, dem: Path) -> None:
+    """An analysis over no land cell is an error, not "0 亩 analysed"."""
+    if valid_cells > 0:
+        return
+    why = (
+        f"the DEM has only {grid.width}×{grid.height} cell(s); slope needs at least 2×2"
+        if grid.width < 2 or grid.height < 2
+        else "every cell is no data (or sea)"
+    )
+    msg = f"{dem.name}: nothing to analyse: {why}; check the DEM (gdalinfo -stats) or give another with --dem"
+    raise GeoplanError(msg)
