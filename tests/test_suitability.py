@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -758,6 +759,46 @@ def run_cli(*args, cwd=None):
         cwd=cwd,
         timeout=300,
     )
+
+
+def test_every_factor_and_constraint_has_a_name_in_both_languages():
+    from geoplan.text import STRINGS
+
+    keys = [f"suit_factor_{f}" for f in S.FACTORS] + [*S.CONSTRAINTS.values(), "suit_con_total"]
+    for k in keys:
+        zh, en = STRINGS[k]
+        assert zh and en and zh != en and not zh.isascii()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_human_output_names_factors_and_constraints_in_the_language(lang):
+    res = run_cli("--lang", lang)
+    assert res.returncode == 0, res.stderr
+    text = res.stdout
+    for ident in ("road_distance", "forest_park", "steep_slope", "None", "nan"):
+        assert ident not in text
+    if lang == "zh":
+        assert "森林公园" in text and "候选用地" in text and "亩" in text
+        assert "Forest park" not in text
+    else:
+        assert "Forest park" in text and "Candidate areas" in text and " mu" in text
+        assert "森林公园" not in text
+    # numbers rounded for display: no float with more than 3 decimals
+    assert not re.search(r"\d\.\d{4,}", text)
+
+
+def test_candidate_table_reads_as_words():
+    from geoplan.present import suitability_view as V
+
+    res = S.suitability_for_zone()
+    for lang in ("zh", "en"):
+        tab = V.candidate_table(res.candidates, lang)
+        assert not any(re.fullmatch(r"[a-z_]+", str(c)) for c in tab.columns)
+        assert not tab.isin(["None", "nan", None]).any().any()
+        w = V.weights_table(res.weights, lang)
+        assert set(w.iloc[:, 0]).isdisjoint(S.FACTORS)
+    zh = V.candidate_table(res.candidates, "zh")
+    assert "面积（亩）" in zh.columns and set(zh["位于园区内"]) <= {"是", "否"}
 
 
 def test_cli_json_and_outputs(tmp_path):

@@ -35,23 +35,27 @@ from geoplan.settings import STANDARDS_DIR
 
 DEFAULT_WEIGHTS = STANDARDS_DIR / "suitability.yaml"
 
-#: Factor names, their raw unit and labels.
-FACTORS: dict[str, tuple[str, str, str]] = {
-    "slope": ("%", "坡度", "slope"),
-    "road_distance": ("m", "距道路距离", "distance to roads"),
-    "built_distance": ("m", "距建成区距离", "distance to built-up land"),
-    "facility_distance": ("m", "距有余量设施距离", "distance to facilities with headroom"),
+#: Factor names and the unit of their raw value (their names for readers: message keys
+#: ``suit_factor_<name>`` in :mod:`geoplan.text.suitability`).
+FACTORS: dict[str, str] = {
+    "slope": "%",
+    "road_distance": "m",
+    "built_distance": "m",
+    "facility_distance": "m",
 }
 
-#: Hard-constraint masks, in bit order, with labels.
-CONSTRAINTS: dict[str, tuple[str, str]] = {
-    "forest_park": ("森林公园", "forest park"),
-    "ecological_core": ("生态核心区", "ecological core"),
-    "water_source": ("水源保护区", "water-source protection"),
-    "coastal_setback": ("海岸建筑退缩线", "coastal setback"),
-    "steep_slope": ("陡坡", "steep slope"),
-    "built": ("现状建设用地", "existing built parcels"),
-    "other": ("其他刚性管控", "other hard constraint"),
+#: Hard-constraint masks, in bit order, with the message key of their name (zh, en).
+CONSTRAINTS: dict[str, str] = {
+    name: f"suit_con_{name}"
+    for name in (
+        "forest_park",
+        "ecological_core",
+        "water_source",
+        "coastal_setback",
+        "steep_slope",
+        "built",
+        "other",
+    )
 }
 BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(CONSTRAINTS)}
 

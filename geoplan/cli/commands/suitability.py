@@ -225,7 +225,7 @@ def human(doc: dict, summary: dict, lang: str) -> str:
         f"  {t('suit_cli_excluded', lang)}\n",
     ]
     excl = doc["excluded_area_mu"]
-    out += [row(t(f"suit_con_{key}", lang), excl[key], 4) for key in CONSTRAINTS]
+    out += [row(t(text_key, lang), excl[key], 4) for key, text_key in CONSTRAINTS.items()]
     out.append(row(t("suit_con_total", lang), excl["total"], 4))
     out.append(
         "  "
