@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _common as C
@@ -10,62 +9,27 @@ from app_pages import _common as C
 T = C.T
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _result(_zone, key: tuple):
+def _result(zone, key: tuple):
+    """The zone's suitability grid (cached by content in geoplan.cache)."""
     from geoplan.analysis import suitability
 
-    if not key:
-        return suitability.suitability_for_zone()
-    return suitability.run_suitability(_zone)
+    if not key and zone.folder is not None:
+        return suitability.suitability_for_zone(zone.folder)
+    return suitability.suitability_of(zone)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _map(_res, _zone, key: tuple, what: str, min_area: float, lang: str, basemap: str):
-    import folium
+    from geoplan.present import suitability_view
 
-    from geoplan.present import maps
-    from geoplan.text import t
-
-    png, bounds = _res.display_png(900, what=what)
-    m = maps.base_map(
-        maps.bounds_4326(_zone.layers["zone"], basemap), basemap=basemap, north=t("north", lang)
+    return suitability_view.suitability_map(
+        _res, _zone.layers["zone"], what=what, min_area_mu=min_area, lang=lang, basemap=basemap
     )
-    folium.raster_layers.ImageOverlay(
-        maps._data_url(png, "image/png"), bounds=bounds, opacity=0.75, name=t("suit_overlay", lang)
-    ).add_to(m)
-    maps.add_layer(
-        m,
-        _zone.layers["zone"],
-        t("layer_zone", lang),
-        colors="#222",
-        basemap=basemap,
-        style={"fill_opacity": 0, "weight": 2, "dash": "8 4"},
-        simplify_m=5,
-    )
-    cand = _res.find_candidates(min_area_mu=min_area)
-    if len(cand):
-        tip = {c: c for c in ("area_mu", "mean_score", "plate") if c in cand}
-        maps.add_layer(
-            m,
-            cand,
-            t("candidates", lang),
-            colors="#2b83ba",
-            basemap=basemap,
-            tooltip=tip,
-            style={"fill_opacity": 0.35, "weight": 2, "stroke": "#08519c"},
-        )
-    ramp = [("0.0", "#d7191c"), ("0.5", "#ffffbf"), ("1.0", "#1a9641")]
-    maps.add_legend(
-        m,
-        [
-            maps.legend_html(t("suit_overlay", lang), ramp),
-            maps.legend_html(t("candidates", lang), [(t("candidates", lang), "#2b83ba")]),
-        ],
-    )
-    return maps.finish(m), cand
 
 
 def body() -> None:
+    from geoplan.present import suitability_view as V
+
     lang, basemap = C.lang(), C.basemap()
     st.header(T("page_suitability"))
     zone = C.zone()
@@ -83,7 +47,7 @@ def body() -> None:
     min_area = c2.slider(
         T("suit_min_area"), 5.0, 200.0, float(res.config.min_area_mu), 5.0, key="su_min_area"
     )
-    m, cand = _map(res, zone, C.zone_key(), what, min_area, lang, basemap)
+    m, cand = _map(res, zone, (res.cache_key or id(res),), what, min_area, lang, basemap)
     left, right = st.columns([3, 1.2])
     with left:
         C.show_map(m, key=f"su_map_{what}_{min_area}", returned=[], height=560)
@@ -92,9 +56,9 @@ def body() -> None:
         st.metric(T("suit_suitable"), f"{s['suitable_area_mu']:,.0f} {T('mu')}")
         st.metric(T("suit_constrained"), f"{s['excluded_area_mu']['total']:,.0f} {T('mu')}")
         st.metric(T("candidates"), f"{len(cand):,}")
-        st.dataframe(pd.Series(s["weights"], name=T("weights")), width="stretch")
+        st.dataframe(V.weights_table(res.weights, lang), hide_index=True, width="stretch")
     st.subheader(T("candidates"))
-    st.dataframe(pd.DataFrame(cand.drop(columns="geometry")), hide_index=True, width="stretch")
+    st.dataframe(V.candidate_table(cand, lang), hide_index=True, width="stretch")
 
 
 C.guard(body)

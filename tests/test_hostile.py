@@ -291,3 +291,93 @@ def test_excel_with_a_title_row_names_the_header_row(tmp_path):
 def test_a_folder_is_called_a_folder(tmp_path):
     refused(run("validate", str(tmp_path), "--type", "parcels"), "folder")
     refused(run("scenario", "run", str(tmp_path)), "folder")
+
+
+# --- suitability (DEM, numeric options, output suffixes) -----------------------------------------
+
+
+def _dem(path: Path, z, crs, transform) -> Path:
+    import numpy as np
+    import rasterio
+
+    z = np.asarray(z, dtype="float32")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=z.shape[1],
+        height=z.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=-9999.0,
+    ) as dst:
+        dst.write(z, 1)  # fmt: skip
+    return path
+
+
+def _sample_dem_grid():
+    import rasterio
+
+    with rasterio.open(settings.SAMPLE_ZONE_DIR / "dem.tif") as src:
+        return src.crs, src.transform, src.width, src.height
+
+
+def test_dem_all_nodata_or_one_pixel_is_nothing_to_analyse(tmp_path):
+    import numpy as np
+
+    crs, transform, w, h = _sample_dem_grid()
+    empty = _dem(tmp_path / "empty.tif", np.full((h // 4, w // 4), -9999.0), crs, transform)
+    r = run("suitability", "--dem", str(empty))
+    refused(r, "empty.tif", "nothing to analyse")
+    assert "0.0 亩" not in r["text"]
+    one = _dem(tmp_path / "one.tif", [[12.0]], crs, transform)
+    refused(run("suitability", "--dem", str(one), "--json"), "one.tif", "nothing to analyse", "2×2")
+
+
+def test_dem_in_web_mercator_names_the_reproject_option(tmp_path):
+    import numpy as np
+    from rasterio.transform import from_origin
+    from rasterio.warp import transform as warp
+
+    xs, ys = warp("EPSG:4326", "EPSG:3857", [121.5], [38.9])
+    dem = _dem(tmp_path / "merc.tif", np.full((50, 50), 20.0), "EPSG:3857",
+               from_origin(xs[0], ys[0], 30.0, 30.0))  # fmt: skip
+    r = run("suitability", "--dem", str(dem))
+    refused(r, "merc.tif", "--reproject-dem")
+    assert "to_working" not in r["text"] and "geoplan.data" not in r["text"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--min-score", "nan"),
+        ("--min-score", "1.5"),
+        ("--min-score", "-0.1"),
+        ("--min-area-mu", "inf"),
+        ("--min-area-mu", "-5"),
+        ("--setback-m", "1e308"),
+        ("--setback-m", "abc"),
+        ("--max-slope-pct", "-1"),
+    ],
+)
+def test_suitability_numeric_options_are_validated(option, value):
+    refused(run("suitability", option, value), option)
+
+
+@pytest.mark.parametrize(
+    ("option", "name"),
+    [
+        ("--out", "score.csv"),
+        ("--factors", "f.gpkg"),
+        ("--constraints-out", "c.png"),
+        ("--candidates", "cands.xlsx"),
+        ("--zonal", "z.tif"),
+    ],
+)
+def test_suitability_output_suffixes_are_checked_before_any_work(tmp_path, option, name):
+    r = run("suitability", option, str(tmp_path / name))
+    refused(r, option, name)
+    assert r["cpu_s"] < 10  # refused before the grid is computed
+    assert not list(tmp_path.iterdir())

@@ -137,3 +137,18 @@ def test_encode_png_round_trips():
     np.testing.assert_array_equal(rows[:, 1:].reshape(7, 5, 4), rgba)
     with pytest.raises(ValueError):
         rio.encode_png(rgba[..., :3])
+
+
+def test_warped_dem_cache_is_keyed_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    data = np.full((30, 40), 50.0, "float32")
+    geo = write_tif(tmp_path / "geo.tif", data, cell=0.0003, crs="EPSG:4326", x0=121.40, y0=38.90)
+    out = rio.projected_dem(geo)
+    (tmp_path / "copy").mkdir()
+    same = tmp_path / "copy" / "geo.tif"
+    same.write_bytes(geo.read_bytes())
+    assert rio.projected_dem(same) == out  # the same bytes elsewhere: the same warped copy
+    data[0, 0] = 60.0
+    write_tif(geo, data, cell=0.0003, crs="EPSG:4326", x0=121.40, y0=38.90)
+    changed = rio.projected_dem(geo)
+    assert changed != out and changed.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -13,9 +14,11 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
+from geoplan.analysis import candidates as K
 from geoplan.analysis import suitability as S
 from geoplan.data.crs import WORKING_CRS
 from geoplan.errors import CRSError, SchemaError
+from geoplan.present import suitability_view as V
 from geoplan.settings import M2_PER_MU
 
 X0, Y0 = 500_000.0, 4_300_000.0
@@ -466,7 +469,7 @@ def test_patches_joined_across_a_block_corner_diagonally(tmp_path):
     }
     for block, mem in ((4, False), (100, True)):
         res = S.run_suitability({"constraints": cons}, dem, cfg, block=block, in_memory=mem)
-        _, counts, n = res._label_patches(0.5, None)
+        _, counts, n = K.label_patches(res, 0.5, None)
         assert n == 2 and counts[1:].tolist() == [32.0]
         res.close()
 
@@ -628,13 +631,13 @@ def test_display_image_is_lonlat_rgba(tmp_path):
     z = np.full((30, 40), 10.0)
     z[:, :5] = np.nan
     res = S.run_suitability({}, write_dem(tmp_path / "dem.tif", z), SLOPE_ONLY)
-    img, bounds = res.display_image(max_px=20)
+    img, bounds = V.display_image(res, max_px=20)
     assert img.dtype == np.uint8 and img.shape[2] == 4 and max(img.shape[:2]) <= 25
     (south, west), (north, east) = bounds
     assert 38 < south < north < 39.5 and 121 < west < east < 122
     assert img[:, 0, 3].max() == 0  # the no-data west edge is transparent
     assert img[img.shape[0] // 2, -2, 3] > 0
-    png, _ = res.display_png(max_px=20)
+    png, _ = V.display_png(res, max_px=20)
     assert png.startswith(b"\x89PNG")
 
 
@@ -695,6 +698,59 @@ def test_cached_zone_result_is_reused_and_read_only():
     assert (a.candidates["area_mu"] > 0).all()
 
 
+def test_zone_result_cache_cold_and_warm_identical_and_keyed_by_content(tmp_path):
+    """The grid result is cached by content (zone files, DEM, weights, code), not by path/mtime."""
+    import shutil
+
+    from geoplan import cache, settings
+
+    zone_dir = tmp_path / "zone"
+    shutil.copytree(settings.SAMPLE_ZONE_DIR, zone_dir)
+    cache.forget_memory()
+    cold = S.suitability_for_zone(zone_dir)
+    cache.forget_memory()
+    warm_key = S.zone_key(zone_dir)
+    again = S.suitability_for_zone(zone_dir)
+    assert again is not cold  # recomputed after the memory was dropped …
+    assert again.summary() == cold.summary()  # … and identical
+    assert again is S.suitability_for_zone(zone_dir)  # a warm call is the cached object
+    np.testing.assert_array_equal(again.score, cold.score)
+    np.testing.assert_array_equal(again.bits, cold.bits)
+    a, b = cold.candidates, again.candidates
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert a.geometry.geom_equals_exact(b.geometry, 1e-9).all()
+    # the same bytes elsewhere give the same key; a changed byte a new one
+    assert S.zone_key(settings.SAMPLE_ZONE_DIR) == warm_key
+    weights = tmp_path / "w.yaml"
+    weights.write_text(
+        S.DEFAULT_WEIGHTS.read_text(encoding="utf-8").replace("min_score: 0.6", "min_score: 0.7"),
+        encoding="utf-8",
+    )
+    assert S.zone_key(zone_dir, weights) != warm_key
+    dem = zone_dir / "dem.tif"
+    with rasterio.open(dem, "r+") as ds:
+        z = ds.read(1)
+        z[0, 0] += 1.0
+        ds.write(z, 1)
+    assert S.zone_key(zone_dir) != warm_key
+    roads = zone_dir / "roads.geojson"
+    roads.write_text(roads.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    k2 = S.zone_key(zone_dir)
+    assert k2 != warm_key and S.suitability_for_zone(zone_dir) is not again
+
+
+def test_config_file_cached_by_content(tmp_path):
+    w = tmp_path / "w.yaml"
+    w.write_text(S.DEFAULT_WEIGHTS.read_text(encoding="utf-8"), encoding="utf-8")
+    a = S.load_config(w)
+    assert S.load_config(w) is a
+    w.write_text(
+        w.read_text(encoding="utf-8").replace("steep_slope_pct: 25", "steep_slope_pct: 20")
+    )
+    b = S.load_config(w)
+    assert b.steep_slope_pct == 20 and a.steep_slope_pct == 25
+
+
 def run_cli(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "geoplan", "suitability", *args],
@@ -703,6 +759,46 @@ def run_cli(*args, cwd=None):
         cwd=cwd,
         timeout=300,
     )
+
+
+def test_every_factor_and_constraint_has_a_name_in_both_languages():
+    from geoplan.text import STRINGS
+
+    keys = [f"suit_factor_{f}" for f in S.FACTORS] + [*S.CONSTRAINTS.values(), "suit_con_total"]
+    for k in keys:
+        zh, en = STRINGS[k]
+        assert zh and en and zh != en and not zh.isascii()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_human_output_names_factors_and_constraints_in_the_language(lang):
+    res = run_cli("--lang", lang)
+    assert res.returncode == 0, res.stderr
+    text = res.stdout
+    for ident in ("road_distance", "forest_park", "steep_slope", "None", "nan"):
+        assert ident not in text
+    if lang == "zh":
+        assert "森林公园" in text and "候选用地" in text and "亩" in text
+        assert "Forest park" not in text
+    else:
+        assert "Forest park" in text and "Candidate areas" in text and " mu" in text
+        assert "森林公园" not in text
+    # numbers rounded for display: no float with more than 3 decimals
+    assert not re.search(r"\d\.\d{4,}", text)
+
+
+def test_candidate_table_reads_as_words():
+    from geoplan.present import suitability_view as V
+
+    res = S.suitability_for_zone()
+    for lang in ("zh", "en"):
+        tab = V.candidate_table(res.candidates, lang)
+        assert not any(re.fullmatch(r"[a-z_]+", str(c)) for c in tab.columns)
+        assert not tab.isin(["None", "nan", None]).any().any()
+        w = V.weights_table(res.weights, lang)
+        assert set(w.iloc[:, 0]).isdisjoint(S.FACTORS)
+    zh = V.candidate_table(res.candidates, "zh")
+    assert "面积（亩）" in zh.columns and set(zh["位于园区内"]) <= {"是", "否"}
 
 
 def test_cli_json_and_outputs(tmp_path):
@@ -747,8 +843,8 @@ def test_display_image_from_staged_result_matches_in_memory(tmp_path):
     b = S.run_suitability({}, dem, SLOPE_ONLY, in_memory=False, block=16)
     try:
         for px in (60, 25):
-            ia, ba = a.display_image(px)
-            ib, bb = b.display_image(px)
+            ia, ba = V.display_image(a, px)
+            ib, bb = V.display_image(b, px)
             assert ba == bb and ia.shape == ib.shape
             assert (ia[..., 3] > 0).mean() == pytest.approx((ib[..., 3] > 0).mean(), abs=0.05)
     finally:

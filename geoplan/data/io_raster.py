@@ -8,7 +8,7 @@
   beyond the raster edge come back as NaN, so memory depends on the block size, not the raster.
 - :func:`projected_dem` reprojects a geographic (lon/lat) DEM to a metric CRS with
   :mod:`rasterio.warp` before anything measures slopes on it; results are cached on disk by the
-  source file's path, size and mtime.
+  source file's content (:func:`geoplan.cache.key`).
 - :class:`RasterWriter` writes blocks into a cloud-optimized GeoTIFF atomically
   (:func:`geoplan.data.io.atomic_path`): blocks go to a tiled staging GeoTIFF, which is then copied
   with GDAL's COG driver (tiles, overviews, DEFLATE) to the temporary target and renamed.
@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import os
@@ -27,6 +26,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +46,8 @@ BLOCK = 1024
 class Grid:
     """A north-up raster grid: CRS, affine transform and size."""
 
-    crs: object  # rasterio.crs.CRS
-    transform: object  # affine.Affine
+    crs: Any  # rasterio.crs.CRS
+    transform: Any  # affine.Affine
     width: int
     height: int
 
@@ -144,7 +144,7 @@ class Window:
         )
 
 
-def grid_of(src: object) -> Grid:
+def grid_of(src: Any) -> Grid:
     """The :class:`Grid` of an open rasterio dataset; refuses rotated or CRS-less rasters."""
     name = Path(getattr(src, "name", "raster")).name
     if src.crs is None:
@@ -157,7 +157,7 @@ def grid_of(src: object) -> Grid:
     return Grid(src.crs, t, src.width, src.height)
 
 
-def open_raster(path: str | os.PathLike) -> object:
+def open_raster(path: str | os.PathLike) -> Any:
     """Open a raster for reading (a rasterio dataset; use as a context manager)."""
     import rasterio
 
@@ -179,7 +179,7 @@ def iter_windows(grid: Grid, block: int = BLOCK) -> Iterator[Window]:
             yield Window(c, r, min(block, grid.width - c), min(block, grid.height - r))
 
 
-def read_window(src: object, window: Window, *, band: int = 1) -> np.ndarray:
+def read_window(src: Any, window: Window, *, band: int = 1) -> np.ndarray:
     """Read *window* (which may extend past the raster) as float32 with NaN for nodata/outside."""
     out = np.full((window.height, window.width), np.nan, dtype="float32")
     r0, c0 = max(window.row_off, 0), max(window.col_off, 0)
@@ -287,7 +287,8 @@ def projected_dem(
     A geographic DEM (degrees) is warped to *dst_crs* (the working CRS by default), because slope
     needs the cell size in metres. With ``force=True`` a projected DEM in another CRS is warped
     too. The warped copy is cached under ``$GEOPLAN_CACHE_DIR`` (or the temp folder), keyed by
-    the source's path, size, mtime, target CRS and resolution.
+    the source's content, the target CRS, the resolution and the code version
+    (:func:`geoplan.cache.key`).
     """
     from rasterio.crs import CRS as RCRS
 
@@ -300,9 +301,9 @@ def projected_dem(
         same = grid.crs == target_crs
         if not grid.crs.is_geographic and (same or not force):
             return p
-    st = p.stat()
-    key = f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}|{target_crs.to_wkt()}|{resolution}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    from geoplan import cache
+
+    digest = cache.key("projected-dem", p, target_crs.to_wkt(), resolution)[:16]
     out = _cache_dir() / f"{p.stem}.{digest}.tif"
     if not out.exists():
         reproject_raster(p, out, target_crs, resolution=resolution)
@@ -345,7 +346,7 @@ class RasterWriter:
         self.descriptions = descriptions
         self.cog = cog
         self._stack = contextlib.ExitStack()
-        self._dst = None
+        self._dst: Any = None
 
     def __enter__(self) -> RasterWriter:
         import rasterio
@@ -458,7 +459,7 @@ def cells_for_distance(grid: Grid, distance_m: float) -> int:
     return math.ceil(distance_m / min(grid.cell_x, grid.cell_y)) + 1
 
 
-def to_pyproj(crs: object) -> object:
+def to_pyproj(crs: object) -> Any:
     """A rasterio CRS (or anything pyproj understands) as a :class:`pyproj.CRS`."""
     from pyproj import CRS
 
