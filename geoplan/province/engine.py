@@ -79,6 +79,7 @@ class ScreenOptions:
     workers: int = 2
     threads_per_worker: int = 1
     memory_limit: str = "6GB"
+    connect_timeout: str = "10s"
     partitions: int | None = None
     #: fault injection for the tests: the worker running pass 1 of this partition dies
     crash_partition: int | None = None
@@ -596,7 +597,7 @@ def connect(opts: ScreenOptions):
 
     if opts.scheduler:
         try:
-            return Client(opts.scheduler, timeout="10s"), None
+            return Client(opts.scheduler, timeout=opts.connect_timeout), None
         except (OSError, TimeoutError, ValueError) as exc:
             msg = (
                 f"--scheduler {opts.scheduler}: cannot reach the dask scheduler ({exc}); start one "
@@ -612,7 +613,7 @@ def connect(opts: ScreenOptions):
             threads_per_worker=opts.threads_per_worker,
             memory_limit=opts.memory_limit,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
         )
     return Client(cluster), cluster
 
