@@ -50,6 +50,7 @@ def _no_leftovers(out: Path) -> None:
     assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp")]
 
 
+@pytest.mark.slow  # ≈ 25 s on an idle 2-core machine, over 60 s when it is shared
 def test_dask_equals_memory_on_200k(big, client, tmp_path):
     m = screen(
         big["parcels"],
@@ -141,7 +142,8 @@ def test_unreachable_scheduler_is_exit_2_and_no_output(small, tmp_path, capsys):
         "--firms",
         str(small["firms"]),
     ]
-    assert main([*argv, "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    argv += ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "2s"]
+    assert main([*argv, "--out", str(out)]) == 2
     assert "tcp://127.0.0.1:9" in capsys.readouterr().err
     _no_leftovers(out)
 

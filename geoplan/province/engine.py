@@ -171,6 +171,22 @@ def check_parts(files: list[Path], what: str, *, geo: bool) -> Any:
 # ------------------------------------------------------------------------------------------
 
 
+def metadata_bounds(files: list[Path]) -> np.ndarray | None:
+    """The union of the parts' ``bbox`` in their GeoParquet metadata (None when one lacks it)."""
+    import pyarrow.parquet as pq
+
+    boxes = []
+    for f in files:
+        meta = (pq.read_schema(f).metadata or {}).get(b"geo")
+        geo = json.loads(meta) if meta else {}
+        bbox = geo.get("columns", {}).get(geo.get("primary_column", ""), {}).get("bbox")
+        if not bbox or len(bbox) != 4:
+            return None
+        boxes.append(bbox)
+    b = np.asarray(boxes, dtype=float)
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
 def working_crs(bounds: np.ndarray, crs: Any, lon0: float | None) -> Any:
     """Local TM at the centre of *bounds* (in *crs*), or at *lon0*."""
     from pyproj import Transformer
@@ -590,6 +606,102 @@ def _medians(thin: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+def _bounds_of(part: gpd.GeoDataFrame) -> np.ndarray:
+    return np.asarray(part.total_bounds) if len(part) else np.full(4, np.nan)
+
+
+def _hilbert_of(part: gpd.GeoDataFrame, total_bounds: np.ndarray) -> np.ndarray:
+    from dask_geopandas.hilbert_distance import _hilbert_distance
+
+    if not len(part):
+        return np.zeros(0, dtype=np.int64)
+    return _hilbert_distance(part, total_bounds, 16).to_numpy(dtype=np.int64)
+
+
+def _split(part: gpd.GeoDataFrame, h: np.ndarray, cuts: np.ndarray) -> list[gpd.GeoDataFrame]:
+    k = np.searchsorted(cuts, h, side="right")
+    order = np.argsort(k, kind="stable")
+    edges = np.searchsorted(k[order], np.arange(len(cuts) + 2))
+    return [part.iloc[order[edges[j] : edges[j + 1]]] for j in range(len(cuts) + 1)]
+
+
+def _concat(*pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = pd.concat(pieces, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry=pieces[0].geometry.name, crs=pieces[0].crs)
+
+
+def hilbert_shuffle(client, parts: list, nparts: int) -> list:
+    """Repartition GeoDataFrame futures along the Hilbert curve (the order of dask-geopandas'
+    ``spatial_shuffle``: its ``_hilbert_distance`` of the geometries' midpoints, level 16) into
+    *nparts* spatially compact partitions of about equal size. A direct all-to-all of futures:
+    each input part is split by the global quantiles of the distances, each output part
+    concatenates its pieces; only the distances (8 bytes per patch) come to the client."""
+    b = np.vstack(client.gather([client.submit(_bounds_of, p, pure=False) for p in parts]))
+    total = np.array(
+        [np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])]
+    )
+    hs = [client.submit(_hilbert_of, p, total, pure=False) for p in parts]
+    allh = np.concatenate(client.gather(hs))
+    cuts = (
+        np.quantile(allh, np.arange(1, nparts) / nparts, method="lower")
+        if len(allh)
+        else np.zeros(0)
+    )
+    del allh
+    splits = [client.submit(_split, p, h, cuts, pure=False) for p, h in zip(parts, hs, strict=True)]
+    pieces = [
+        [client.submit(lambda s, j=j: s[j], sp, pure=False) for j in range(nparts)] for sp in splits
+    ]
+    out = [
+        client.submit(_concat, *[pieces[i][j] for i in range(len(parts))], pure=False)
+        for j in range(nparts)
+    ]
+    del splits, pieces, hs
+    return out
+
+
+def _ids(part: pd.DataFrame) -> pd.Index:
+    return pd.Index(part["parcel_id"].astype(str))
+
+
+def _match(firms: pd.DataFrame, ids: pd.Index) -> np.ndarray:
+    return firms["parcel_id"].astype(str).isin(ids).to_numpy(dtype=bool)
+
+
+def _route(firms: pd.DataFrame, *masks: np.ndarray) -> list[pd.DataFrame]:
+    """Firms of one input part → one piece per parcel partition (no known parcel → piece 0)."""
+    hit = np.zeros(len(firms), dtype=bool)
+    out = []
+    for m in masks:
+        m = m & ~hit  # a parcel id is in one partition; the first wins if the input repeats it
+        hit |= m
+        out.append(firms[m])
+    out[0] = pd.concat([out[0], firms[~hit]])
+    return out
+
+
+def _concat_frames(*pieces: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(pieces, ignore_index=True)
+
+
+def co_partition(client, firm_parts: list, parcel_parts: list) -> list:
+    """Move every firm to the partition of its parcel (firms whose parcel is unknown go to
+    partition 0, where the evaluation lists them as unscored, as in memory)."""
+    ids = [client.submit(_ids, p, pure=False) for p in parcel_parts]
+    n = len(parcel_parts)
+    routed = []
+    for f in firm_parts:
+        masks = [client.submit(_match, f, i, pure=False) for i in ids]
+        routed.append(client.submit(_route, f, *masks, pure=False))
+    pieces = [[client.submit(lambda r, j=j: r[j], r, pure=False) for j in range(n)] for r in routed]
+    out = [
+        client.submit(_concat_frames, *[pieces[k][j] for k in range(len(firm_parts))], pure=False)
+        for j in range(n)
+    ]
+    del ids, routed, pieces
+    return out
+
+
 def connect(opts: ScreenOptions):
     """A dask client: the scheduler at ``opts.scheduler``, else a LocalCluster."""
     import dask
@@ -646,40 +758,25 @@ def run_dask(
 
     pdd = dask_geopandas.read_parquet([str(f) for f in parcel_files])
     pdd = pdd.set_crs(crs_src, allow_override=True) if pdd.crs is None else pdd
-    bounds = np.asarray(pdd.total_bounds.compute())
+    bounds = metadata_bounds(parcel_files)
+    if bounds is None:  # no bbox in the GeoParquet metadata: one pass over the geometries
+        bounds = np.asarray(pdd.total_bounds.compute())
     crs = working_crs(bounds, crs_src, opts.lon0)
     nparts = opts.partitions or max(pdd.npartitions, 2 * len(client.scheduler_info()["workers"]))
     meta = prepare_parcels(pdd._meta, opts.codes, crs)
-    pdd = pdd.map_partitions(prepare_parcels, opts.codes, crs, meta=meta)
-    pdd = pdd.spatial_shuffle(by="hilbert", npartitions=nparts).persist()
-    wait(pdd)
-    nparts = pdd.npartitions
-    tick("read+crosswalk+project+hilbert_shuffle")
+    # read + crosswalk + project once (persisted), then the Hilbert shuffle works from memory
+    prepared = pdd.map_partitions(prepare_parcels, opts.codes, crs, meta=meta).persist()
+    wait(prepared)
+    tick("read+crosswalk+project")
+    pdel = hilbert_shuffle(client, client.compute(prepared.to_delayed()), nparts)
+    wait(pdel)
+    pdd = prepared
+    del prepared
+    tick("hilbert_shuffle")
 
-    pdel = pdd.to_delayed()
-
-    def ids_of(d, i):
-        return pd.DataFrame(
-            {"parcel_id": d["parcel_id"].astype(str).to_numpy(), "_part": np.int64(i)}
-        )
-
-    ids = dd.from_delayed(
-        [dask.delayed(ids_of)(d, i) for i, d in enumerate(pdel)],
-        meta=pd.DataFrame(
-            {"parcel_id": pd.Series([], dtype=str), "_part": pd.Series([], dtype="int64")}
-        ),
-        verify_meta=False,
-    )
     fdd = dd.read_parquet([str(f) for f in firm_files])
-    fdd = fdd.assign(parcel_id=fdd["parcel_id"].astype(str))
-    fdd = fdd.merge(ids, on="parcel_id", how="left")
-    fdd = fdd.assign(_part=fdd["_part"].fillna(0).astype("int64"))
-    fdd = fdd.set_index("_part", divisions=[*range(nparts), nparts - 1]).persist()
-    wait(fdd)
-    fdel = fdd.to_delayed()
-    if len(fdel) != nparts:
-        msg = f"internal: {len(fdel)} firm partitions for {nparts} parcel partitions"
-        raise RuntimeError(msg)
+    fdel = co_partition(client, client.compute(fdd.to_delayed()), pdel)
+    wait(fdel)
     tick("co-partition firms")
 
     year = _year(opts)
@@ -695,7 +792,9 @@ def run_dask(
     )
     st1 = [client.submit(lambda r: r[0], x, pure=False) for x in p1]
     stats = client.gather([client.submit(lambda r: r[1], x, pure=False) for x in p1])
-    del p1
+    wait(st1)
+    # the partition states now hold everything: release the shuffled inputs (worker memory)
+    del p1, pdd, pdel, fdd, fdel
     bench = _benchmarks(stats, sch)
     fixed = _fixed_scheme(sch, bench)
     tick("pass1 evaluate + benchmarks")

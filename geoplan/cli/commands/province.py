@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--scheduler", help="dask scheduler address tcp://HOST:PORT (default: a LocalCluster)"
     )
+    s.add_argument(
+        "--connect-timeout",
+        default="10s",
+        help="how long to try reaching --scheduler (default 10s)",
+    )
     s.add_argument("--workers", type=int, default=2, help="LocalCluster workers (default 2)")
     s.add_argument("--memory-limit", default="6GB", help="LocalCluster memory per worker")
     s.add_argument("--partitions", type=int, help="partitions after the Hilbert shuffle")
@@ -107,6 +112,7 @@ def run_screen(args: argparse.Namespace) -> int:
         codes=args.codes,
         lon0=args.lon0,
         scheduler=args.scheduler,
+        connect_timeout=args.connect_timeout,
         workers=args.workers,
         memory_limit=args.memory_limit,
         partitions=args.partitions,
