@@ -77,8 +77,16 @@ def area_m2_of(parcels: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(m2), m2, _num(parcels, "area_mu") * M2_PER_MU)
 
 
-def plate_medians(parcels: pd.DataFrame, col: str) -> np.ndarray:
-    """Per parcel: the median of *col* over occupied business parcels of the same plate."""
+def plate_medians(
+    parcels: pd.DataFrame, col: str, given: dict[str, float] | None = None
+) -> np.ndarray:
+    """Per parcel: the median of *col* over occupied business parcels of the same plate.
+
+    *given* (plate → median) replaces the computation: a distributed run computes the medians
+    over all partitions first (:mod:`geoplan.province.engine`) and passes them in."""
+    if given is not None:
+        plate = parcels["plate"].fillna("(无板块)").astype(str)
+        return plate.map(given).to_numpy(dtype="float64")
     lu = parcels["land_use"].astype(str)
     business = lu.str.startswith(BUSINESS_PREFIXES).to_numpy()
     occupied = (
@@ -98,13 +106,16 @@ def find_low_efficiency(
     *,
     year: int = 2023,
     compliance_table: pd.DataFrame | None = None,
+    medians: dict[str, dict[str, float]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Flag 低效用地 among evaluated parcels; see the module doc for the tests.
 
     Returns a GeoDataFrame (same CRS) with ``parcel_id, plate, land_use, status, area_mu, class,
     far, coverage, tax_per_mu, va_per_mu, criteria`` (comma-separated keys of :data:`CRITERIA`),
     ``criteria_zh``, ``reasons``, ``route``, ``plate_median_tax_per_mu``, ``gain_tax`` and
-    ``gain_va`` (万元/年 if raised to the plate median).
+    ``gain_va`` (万元/年 if raised to the plate median). *medians* (``{"tax_per_mu": {plate:
+    median}, "va_per_mu": {…}}``) gives the plate medians computed elsewhere (all partitions of a
+    distributed run); by default they are computed from *parcels*.
     """
     from geoplan.analysis.compliance import min_far_for
 
@@ -122,8 +133,9 @@ def find_low_efficiency(
     n_firms = p["n_firms"].to_numpy() if "n_firms" in p.columns else np.zeros(n, int)
     n_ten = p["n_tenants"].to_numpy() if "n_tenants" in p.columns else np.zeros(n, int)
     tax_pm = _num(p, "tax_per_mu")
-    med_tax = plate_medians(p, "tax_per_mu")
-    med_va = plate_medians(p, "va_per_mu")
+    given = medians or {}
+    med_tax = plate_medians(p, "tax_per_mu", given.get("tax_per_mu"))
+    med_va = plate_medians(p, "va_per_mu", given.get("va_per_mu"))
     min_far = min_far_for(
         p["industry"].to_numpy(dtype=object) if "industry" in p.columns else np.full(n, None)
     )
