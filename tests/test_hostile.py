@@ -381,3 +381,7 @@ def test_suitability_output_suffixes_are_checked_before_any_work(tmp_path, optio
     refused(r, option, name)
     assert r["cpu_s"] < 10  # refused before the grid is computed
     assert not list(tmp_path.iterdir())
+
+
+def test_suitability_dem_that_is_a_folder_is_called_a_folder(tmp_path):
+    refused(run("suitability", "--dem", str(tmp_path)), "folder")

@@ -100,6 +100,8 @@ def test_open_errors_name_the_file(tmp_path):
     bad.write_bytes(b"not a tiff at all")
     with pytest.raises(LoadError, match=r"bad\.tif"):
         rio.open_raster(bad)
+    with pytest.raises(LoadError, match="is a folder"):
+        rio.open_raster(tmp_path)
     nocrs = write_tif(tmp_path / "nocrs.tif", np.zeros((3, 3), "float32"), crs=None)
     with rio.open_raster(nocrs) as src, pytest.raises(CRSError, match=r"nocrs\.tif"):
         rio.grid_of(src)

@@ -739,6 +739,16 @@ def test_zone_result_cache_cold_and_warm_identical_and_keyed_by_content(tmp_path
     assert k2 != warm_key and S.suitability_for_zone(zone_dir) is not again
 
 
+def test_suitability_of_a_zones_layers_is_cached_by_their_content(sample_zone):
+    a = S.suitability_of(sample_zone)
+    assert S.suitability_of(sample_zone.copy()) is a  # same content, another object
+    edited = sample_zone.copy()
+    edited.layers["constraints"] = edited.layers["constraints"].iloc[:-1]
+    b = S.suitability_of(edited)
+    assert b is not a and b.cache_key != a.cache_key
+    assert a.summary()["land_area_mu"] == b.summary()["land_area_mu"]
+
+
 def test_config_file_cached_by_content(tmp_path):
     w = tmp_path / "w.yaml"
     w.write_text(S.DEFAULT_WEIGHTS.read_text(encoding="utf-8"), encoding="utf-8")

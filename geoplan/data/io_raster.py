@@ -165,6 +165,9 @@ def open_raster(path: str | os.PathLike) -> Any:
     if not p.exists():
         msg = f"{p}: file not found"
         raise LoadError(msg)
+    if p.is_dir():
+        msg = f"{p}: is a folder, not a raster; give the path of the GeoTIFF"
+        raise LoadError(msg)
     try:
         return rasterio.open(p)
     except rasterio.errors.RasterioIOError as exc:
