@@ -45,9 +45,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} parcels ({area_mu:,.0f} mu, {demand:,.0f} {unit}) are beyond the supply radius of "
         "every {kind_en} in service",
     ),
+    # n: unreachable parcels (catchments.unreachable, all parcels); m: those carrying demand in
+    # the phase that were assigned by straight line
     "infra_alert_straight_line": (
-        "{n} 个地块无道路可达, 按直线距离分配{kind_zh}",
-        "{n} parcels have no road access: {kind_en} assigned by straight line",
+        "{n} 个地块路网不可达 (附近无道路或仅连孤立路段), 其中 {m} 个计入负荷的地块按直线距离分配{kind_zh}",
+        "{n} parcels cannot be reached on the road network (no road nearby, or only an isolated "
+        "piece); {m} of them carry demand and are assigned to a {kind_en} by straight line",
     ),
     "infra_upstream_outside": (
         "{n} 座配电级变电所不在本图层任何220kV变电站的供电半径内 (由区外上级电源供电, 不计入区内220kV负荷)",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from geoplan import settings
 from geoplan.analysis.infrastructure.balance import _layer, _round
-from geoplan.analysis.infrastructure.catchments import attach_cached, network_for_phase
+from geoplan.analysis.infrastructure.catchments import attach_cached, network_for_phase, unreachable
 from geoplan.analysis.infrastructure.standards import ROAD_STATUS, InfraStandards, load_standards
 
 
@@ -66,6 +66,7 @@ def accessibility(
     out = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy()})
     out["arterial_m"] = net.distance_to_edges(cls.isin(["arterial", "expressway"]).to_numpy(), att)
     out["corridor_m"] = net.distance_to_edges((names == std.corridor_road).to_numpy(), att)
+    out["unreachable"] = unreachable(net, att)
     rail = layers.get("rail")
     out["metro_m"] = np.inf
     if rail is not None and len(rail):
@@ -79,6 +80,7 @@ def accessibility(
 def access_summary(acc: pd.DataFrame, parcels: pd.DataFrame | None = None) -> dict:
     """Median distances and the share of parcels within 500 m / 800 m of each target."""
     res = {}
+    n_unreachable = int(acc["unreachable"].sum()) if "unreachable" in acc else None
     for col in ("arterial_m", "metro_m", "corridor_m"):
         v = acc[col].to_numpy(float)
         fin = np.isfinite(v)
@@ -86,6 +88,9 @@ def access_summary(acc: pd.DataFrame, parcels: pd.DataFrame | None = None) -> di
             "median_m": _round(np.median(v[fin]), 0) if fin.any() else None,
             "within_500m": _round(float((v <= 500).mean()), 4) if len(v) else None,
             "within_800m": _round(float((v <= 800).mean()), 4) if len(v) else None,
-            "unreachable": int((~fin).sum()),
+            # the one definition (catchments.unreachable), the same count for every target;
+            # no_path adds the parcels that are on the network but cannot reach this target
+            "unreachable": n_unreachable if n_unreachable is not None else int((~fin).sum()),
+            "no_path": int((~fin).sum()),
         }
     return res

@@ -19,6 +19,7 @@ from geoplan.analysis.infrastructure.catchments import (
     assign_catchments,
     attach_cached,
     network_for_phase,
+    unreachable,
 )
 from geoplan.analysis.infrastructure.demand import parcel_demand
 from geoplan.analysis.infrastructure.standards import (
@@ -154,7 +155,9 @@ def analyse(
             "sewage_m3d": sewage,
         }
     )
-    ctx = _Context(parcels, net, att, layers.get("catchments"), counted, area_mu, std)
+    unreach = unreachable(net, att)
+    out_parcels["unreachable"] = unreach
+    ctx = _Context(parcels, net, att, layers.get("catchments"), counted, area_mu, unreach, std)
     rows, unserved, alerts = [], [], []
     for kind, demand in (("substation", mva), ("sewage_plant", sewage)):
         layer = _layer(layers, LAYER_OF[kind])
@@ -179,6 +182,7 @@ class _Context:
     catchments: gpd.GeoDataFrame | None
     counted: np.ndarray
     area_mu: np.ndarray
+    unreachable: np.ndarray  # catchments.unreachable: no road path in the phase
     std: InfraStandards
 
 
@@ -326,6 +330,7 @@ def _kind_balance(
         "beyond_radius": int((miss & (method == "beyond_radius")).sum()),
         "no_facility": int((miss & (idx < 0)).sum()),
         "straight_line": int((counted & (method == "straight_line")).sum()),
+        "unreachable": int(ctx.unreachable.sum()),
     }
     return _KindBalance(rows, unserved, alerts, parcel_columns)
 
@@ -373,8 +378,13 @@ def _alerts(b: pd.DataFrame, uns: dict, std: InfraStandards, kind: str) -> list[
         }
         zh, en = both("infra_alert_unserved", **fmt)
         out.append(_alert("warning", kind, None, None, "unserved", zh, en))
-    if uns["straight_line"]:
-        fmt = {"n": uns["straight_line"], "kind_zh": fac_zh, "kind_en": fac_en}
+    if uns["unreachable"] or uns["straight_line"]:
+        fmt = {
+            "n": uns["unreachable"],
+            "m": uns["straight_line"],
+            "kind_zh": fac_zh,
+            "kind_en": fac_en,
+        }
         zh, en = both("infra_alert_straight_line", **fmt)
         out.append(_alert("info", kind, None, None, "straight_line", zh, en))
     return out

@@ -178,3 +178,21 @@ def assign_catchments(
     ):
         out.index = parcels.index
     return out
+
+
+def unreachable(network: RoadNetwork, att: Attachment) -> np.ndarray:
+    """**Unreachable parcels** (路网不可达地块), defined once for every report: a parcel is
+    unreachable in a phase when no road of that phase's network lies within the access distance
+    (``max_access_m`` of the attachment), or when its nearest road belongs to an isolated piece of
+    the network (not the main component, the one with the most road length). Counted over all
+    parcels, whatever their status; the balance assigns the ones that carry demand by straight
+    line, and the accessibility table leaves them out of its medians."""
+    edge = np.asarray(att.edge)
+    out = edge < 0
+    comp = network.edges["component"].to_numpy() if "component" in network.edges else None
+    if comp is not None and len(comp) and (~out).any():
+        lengths = network.edges["length_m"].to_numpy(float)
+        main = int(np.argmax(np.bincount(comp, weights=lengths)))
+        on = np.flatnonzero(~out)
+        out[on] = comp[edge[on]] != main
+    return out
