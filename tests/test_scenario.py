@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from geoplan import scenario as S
 from geoplan.errors import GeoplanError, SchemaError
-from geoplan.scenario.ops import split_by_shares, subdivide
+from geoplan.scenario.land import split_by_shares, subdivide
 from geoplan.settings import DATA_DIR, LAYERS_DIR, M2_PER_MU, SCENARIOS_DIR
 
 EXAMPLES = sorted(SCENARIOS_DIR.glob("*.yaml"))
@@ -518,3 +518,17 @@ operations:
     assert shapely.intersects(placed.geometry.to_numpy(), area).all()
     inside = shapely.area(shapely.intersection(placed.geometry.to_numpy(), area)).sum()
     assert inside / placed.geometry.area.sum() > 0.95
+
+
+def test_split_survives_a_degenerate_geos_rectangle():
+    """GEOS returns a two-corner 'rectangle' for this valid polygon (found by hypothesis): the
+    cut axis then comes from rotating calipers and the halves still tile the polygon."""
+    import shapely.affinity
+
+    from geoplan.scenario.land import rectangle_corners
+
+    g = shapely.affinity.rotate(shapely.box(0, 0, 1000 * 1.620537029146905, 1000), 100.0)
+    g = g.difference(shapely.Point(300, 300).buffer(150))
+    assert shapely.Polygon(rectangle_corners(g)).area >= g.area
+    parts = split_by_shares(g, [1.0, 1.0])
+    np.testing.assert_allclose([p.area / g.area for p in parts], [0.5, 0.5], atol=1e-4)

@@ -37,6 +37,7 @@ from geoplan.errors import GeoplanError
 from geoplan.scenario import kpis as K
 from geoplan.scenario import ops
 from geoplan.scenario.spec import Scenario, load_scenario, parse_scenario
+from geoplan.scenario.state import State
 
 logger = logging.getLogger(__name__)
 
@@ -325,14 +326,14 @@ def run_scenario(
 
     # operations never modify a frame in place: they replace the state's entry with a new frame,
     # so the state can start from the base frames themselves (nothing is copied up front)
-    state = ops.State(
+    state = State(
         layers=dict(base_layers),
         phase=sc.phase,
         year=int(base_layers["firms"].attrs.get("year", DEFAULT_YEAR)),
         base_eval=base_ev,
+        catalog=str(catalog) if catalog is not None else None,
+        dem_path=getattr(z, "dem_path", None),
     )
-    state.__dict__["catalog"] = str(catalog) if catalog is not None else None
-    state.__dict__["dem_path"] = getattr(z, "dem_path", None)
     n = max(len(sc.operations), 1)
     for i, op in enumerate(sc.operations):
         tell(0.05 + 0.55 * i / n, f"{op.op}: {op.label}")
