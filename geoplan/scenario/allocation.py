@@ -30,8 +30,9 @@ import shapely
 from geoplan.analysis import infrastructure as infra
 from geoplan.errors import GeoplanError
 from geoplan.scenario import firms, land
+from geoplan.scenario.models import ProfileSpec
 from geoplan.scenario.operation import Operation
-from geoplan.scenario.params import GeometrySpec, ProfileSpec
+from geoplan.scenario.params import GeometrySpec
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
 

@@ -20,7 +20,7 @@ import logging
 import platform
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -560,7 +560,7 @@ def compare(results: list[ScenarioResult], *, lang: str = "zh") -> Comparison:
 
 
 def run_many(
-    paths: list[str | Path], *, zone=None, progress: Progress | None = None
+    paths: Sequence[Scenario | str | Path], *, zone=None, progress: Progress | None = None
 ) -> list[ScenarioResult]:
     out = []
     for i, p in enumerate(paths):

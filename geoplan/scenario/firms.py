@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan.analysis import infrastructure as infra
+from geoplan.scenario.models import ProfileSpec
 from geoplan.scenario.operation import Operation
-from geoplan.scenario.params import ProfileSpec
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
 

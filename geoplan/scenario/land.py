@@ -16,8 +16,9 @@ import shapely.affinity
 from geoplan.data import crs as gcrs
 from geoplan.data.catalog import LAYER_TYPES
 from geoplan.errors import GeoplanError
+from geoplan.scenario.models import FirmWhere, ParcelWhere
 from geoplan.scenario.operation import Operation
-from geoplan.scenario.params import PHASE_ORDER, FirmWhere, GeometrySpec, ParcelWhere
+from geoplan.scenario.params import PHASE_ORDER, GeometrySpec
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
 

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from geoplan.config.loader import YamlDoc
 from geoplan.errors import SchemaError
-from geoplan.scenario.params import OpBase
+from geoplan.scenario.models import OpBase
 
 
 @dataclass(frozen=True)

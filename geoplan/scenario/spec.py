@@ -49,6 +49,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from geoplan import settings
 from geoplan.config.loader import YamlDoc, describe_error, load_yaml, read_text, validate
 from geoplan.errors import GeoplanError, SchemaError
+from geoplan.scenario.models import Model
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops import OPERATIONS
 from geoplan.scenario.params import (
@@ -62,7 +63,6 @@ from geoplan.scenario.params import (
     PROFILE_LEVELS,
     ROAD_CLASSES,
     GeometrySpec,
-    Model,
     ParseContext,
     Phase,
     Text,

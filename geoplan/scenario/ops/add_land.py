@@ -9,6 +9,7 @@ import shapely
 from pydantic import PrivateAttr, model_validator
 
 from geoplan.scenario import firms, land
+from geoplan.scenario.models import OpBase, ProfileDoc, ProfileSpec, land_uses, profile_spec
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import ALL, OpDef
 from geoplan.scenario.params import (
@@ -17,16 +18,11 @@ from geoplan.scenario.params import (
     Code,
     Geometry,
     Mix,
-    OpBase,
     Phase,
-    ProfileDoc,
-    ProfileSpec,
     Text,
     choice,
     fail,
-    land_uses,
     per_use,
-    profile_spec,
 )
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU

@@ -11,9 +11,10 @@ from pydantic import model_validator
 
 from geoplan.data.catalog import BUILD_STATUS
 from geoplan.scenario import land
+from geoplan.scenario.models import OpBase
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import OpDef
-from geoplan.scenario.params import ROAD_CLASSES, Geometry, OpBase, choice, fail, num
+from geoplan.scenario.params import ROAD_CLASSES, Geometry, choice, fail, num
 from geoplan.scenario.state import State
 
 

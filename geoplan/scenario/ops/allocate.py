@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import PrivateAttr, model_validator
 
 from geoplan.scenario import allocation
+from geoplan.scenario.models import OpBase, land_uses
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import ALL, OpDef
 from geoplan.scenario.params import (
@@ -17,11 +18,9 @@ from geoplan.scenario.params import (
     Demand,
     Geometry,
     Mix,
-    OpBase,
     Phase,
     choice,
     fail,
-    land_uses,
     num,
 )
 from geoplan.scenario.state import State

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from geoplan.scenario.kpis import KPI_GROUPS
-from geoplan.scenario.params import OpBase
+from geoplan.scenario.models import OpBase
 
 if TYPE_CHECKING:
     from geoplan.scenario.operation import Operation

@@ -10,22 +10,17 @@ from pydantic import PrivateAttr, model_validator
 
 from geoplan.data.catalog import PARCEL_STATUS
 from geoplan.scenario import firms, land
-from geoplan.scenario.operation import Operation
-from geoplan.scenario.ops.base import ALL, OpDef
-from geoplan.scenario.params import (
-    INDUSTRIES,
-    Code,
-    Mix,
+from geoplan.scenario.models import (
     OpBase,
     ProfileDoc,
     ProfileSpec,
     Selection,
-    choice,
-    fail,
     land_uses,
-    num,
     profile_spec,
 )
+from geoplan.scenario.operation import Operation
+from geoplan.scenario.ops.base import ALL, OpDef
+from geoplan.scenario.params import INDUSTRIES, Code, Mix, choice, fail, num
 from geoplan.scenario.state import State
 
 

@@ -12,6 +12,7 @@ from pydantic import model_validator
 
 from geoplan.analysis import infrastructure as infra
 from geoplan.scenario import land
+from geoplan.scenario.models import OpBase
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import OpDef
 from geoplan.scenario.params import (
@@ -20,7 +21,6 @@ from geoplan.scenario.params import (
     UNIT,
     Capacity,
     Location,
-    OpBase,
     Text,
     choice,
     fail,

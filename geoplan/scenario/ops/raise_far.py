@@ -10,17 +10,10 @@ import pandas as pd
 from pydantic import model_validator
 
 from geoplan.scenario import firms, land
+from geoplan.scenario.models import OpBase, ProfileDoc, ProfileSpec, Selection, profile_spec
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import OpDef
-from geoplan.scenario.params import (
-    OpBase,
-    ProfileDoc,
-    ProfileSpec,
-    Selection,
-    fail,
-    num,
-    profile_spec,
-)
+from geoplan.scenario.params import fail, num
 from geoplan.scenario.state import State
 
 

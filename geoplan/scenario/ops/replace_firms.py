@@ -8,18 +8,10 @@ import pandas as pd
 from pydantic import PrivateAttr, model_validator
 
 from geoplan.scenario import firms, land
+from geoplan.scenario.models import FirmWhere, OpBase, ProfileDoc, ProfileSpec, profile_spec
 from geoplan.scenario.operation import Operation
 from geoplan.scenario.ops.base import OpDef
-from geoplan.scenario.params import (
-    KEEP,
-    Bool,
-    FirmWhere,
-    OpBase,
-    ProfileDoc,
-    ProfileSpec,
-    fail,
-    profile_spec,
-)
+from geoplan.scenario.params import KEEP, Bool, fail
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
 
