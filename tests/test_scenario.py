@@ -532,3 +532,46 @@ def test_split_survives_a_degenerate_geos_rectangle():
     assert shapely.Polygon(rectangle_corners(g)).area >= g.area
     parts = split_by_shares(g, [1.0, 1.0])
     np.testing.assert_allclose([p.area / g.area for p in parts], [0.5, 0.5], atol=1e-4)
+
+
+# --- the registry of operations ----------------------------------------------------------------------
+
+
+def test_one_registry_names_params_apply_and_kpis():
+    from geoplan.scenario.kpis import KPI_BY_KEY, KPI_GROUPS
+    from geoplan.scenario.models import OpBase
+    from geoplan.scenario.ops import OPERATIONS
+
+    assert set(OPERATIONS) == {
+        "add_land",
+        "change_use",
+        "replace_firms",
+        "raise_far",
+        "add_facility",
+        "expand_facility",
+        "add_road",
+        "allocate",
+    }
+    assert S.OPERATIONS is OPERATIONS
+    grouped = {k for keys in KPI_GROUPS.values() for k in keys}
+    assert grouped == set(KPI_BY_KEY)  # every KPI belongs to exactly one group
+    for name, d in OPERATIONS.items():
+        assert d.name == name and issubclass(d.params, OpBase) and callable(d.apply)
+        assert {"op", "name", "note"} <= d.keys and d.kpis and set(d.kpis) <= set(KPI_BY_KEY)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "  - op: expand_facility\n    facility: 黄泥川污水处理厂\n    capacity: {2035: 60000}\n",
+        "  - op: replace_firms\n    where: {class: D}\n    profile: {industry: 数字技术}\n",
+    ],
+)
+def test_an_operation_changes_only_the_kpis_it_declares(op):
+    from geoplan.scenario.ops import OPERATIONS
+
+    base = run("name: b\nphase: 2035\n").kpis
+    res = run("name: x\nphase: 2035\noperations:\n" + op)
+    changed = {k for k, v in base.items() if not np.isclose(v, res.kpis[k], rtol=1e-9, atol=1e-9)}
+    declared = set(OPERATIONS[res.operations[0]["op"]].kpis)
+    assert changed and changed <= declared, changed - declared

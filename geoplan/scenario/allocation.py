@@ -35,6 +35,7 @@ from geoplan.scenario.operation import Operation
 from geoplan.scenario.params import GeometrySpec
 from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
+from geoplan.text import both
 
 logger = logging.getLogger(__name__)
 
@@ -315,18 +316,17 @@ def apply_allocate(op: Operation, state: State, p: Request) -> dict:
     }
 
 
+def _label(reason: str) -> str:
+    """A reason in both languages ("变电所余量不足 / substation headroom used up")."""
+    zh, en = both(f"alloc_reason_{reason}")
+    return f"{zh} / {en}"
+
+
 def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) -> list[dict]:
-    labels = {
-        "substation_headroom": "变电所余量不足 / substation headroom used up",
-        "sewage_plant_headroom": "污水处理厂余量不足 / sewage-plant headroom used up",
-        "no_substation": "服务半径内无在运变电所 / no substation in reach",
-        "no_sewage_plant": "服务半径内无在运污水处理厂 / no sewage plant in reach",
-        "too_small": "余下地块过小 / remaining pieces too small",
-    }
     out = [
         {
             "reason": k,
-            "label": labels[k],
+            "label": _label(k),
             "blocked_mu": round(v, 1),
             "facilities": sorted(blocked_by.get(k, ())),
         }
@@ -337,7 +337,7 @@ def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) ->
         out.append(
             {
                 "reason": "no_land",
-                "label": "无足够适宜的未约束用地 / not enough suitable unconstrained land",
+                "label": _label("no_land"),
                 "blocked_mu": round(max(left, 0.0), 1),
                 "facilities": [],
             }

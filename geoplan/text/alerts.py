@@ -88,3 +88,25 @@ MESSAGES |= {
     ),
     "infra_cli_coverage_row": ("  {what}: {share}", "  {what}: {share}"),
 }
+
+#: Scenario alerts (geoplan.scenario.engine) and the reasons allocated demand was not placed
+#: (geoplan.scenario.allocation; the report's ``label`` carries both languages: "zh / en").
+MESSAGES |= {
+    "scenario_alert_constraint": (
+        "开发用地占用刚性管控区 {name}: {mu:,.1f} 亩",
+        "development inside the hard constraint {name}: {mu:,.1f} mu",
+    ),
+    "scenario_alert_unplaced": (
+        "{industry} 需求 {demand:,.0f} 亩中 {unplaced:,.0f} 亩未能落地: {reasons}",
+        "{industry}: {unplaced:,.0f} of {demand:,.0f} mu could not be placed",
+    ),
+    "alloc_reason_substation_headroom": ("变电所余量不足", "substation headroom used up"),
+    "alloc_reason_sewage_plant_headroom": ("污水处理厂余量不足", "sewage-plant headroom used up"),
+    "alloc_reason_no_substation": ("服务半径内无在运变电所", "no substation in reach"),
+    "alloc_reason_no_sewage_plant": ("服务半径内无在运污水处理厂", "no sewage plant in reach"),
+    "alloc_reason_too_small": ("余下地块过小", "remaining pieces too small"),
+    "alloc_reason_no_land": (
+        "无足够适宜的未约束用地",
+        "not enough suitable unconstrained land",
+    ),
+}
