@@ -327,7 +327,9 @@ def subdivide(geom: shapely.Geometry, plot_mu: float) -> list[shapely.Geometry]:
     ys = np.arange(y0, y1, side)
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + side, gy.ravel() + side)
-    parts = shapely.intersection(cells, g)
+    # only the cells that meet the land are cut (districts far apart leave most of the grid empty)
+    shapely.prepare(g)
+    parts = shapely.intersection(cells[shapely.intersects(g, cells)], g)
     parts = [q for q in parts if not q.is_empty and q.area > 0]
     polys = []
     for q in parts:

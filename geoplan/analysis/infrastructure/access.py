@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import settings
-from geoplan.analysis.infrastructure.balance import _layer, _round
+from geoplan.analysis.infrastructure.balance import require_layer, round_or_none
 from geoplan.analysis.infrastructure.catchments import attach_cached, network_for_phase, unreachable
 from geoplan.analysis.infrastructure.standards import ROAD_STATUS, InfraStandards, load_standards
 
@@ -57,8 +57,8 @@ def accessibility(
     phase = settings.phase_key(phase)
     std = standards or load_standards()
     layers = zone.layers if hasattr(zone, "layers") else dict(zone)
-    parcels = _layer(layers, "parcels")
-    net = network_for_phase(_layer(layers, "roads"), phase, tolerance_m=tolerance_m)
+    parcels = require_layer(layers, "parcels")
+    net = network_for_phase(require_layer(layers, "roads"), phase, tolerance_m=tolerance_m)
     att = attach_cached(net, parcels, max_access_m=std.max_access_m)
     e = net.edges
     cls = e["road_class"] if "road_class" in e else pd.Series("", index=e.index)
@@ -85,9 +85,9 @@ def access_summary(acc: pd.DataFrame, parcels: pd.DataFrame | None = None) -> di
         v = acc[col].to_numpy(float)
         fin = np.isfinite(v)
         res[col[:-2]] = {
-            "median_m": _round(np.median(v[fin]), 0) if fin.any() else None,
-            "within_500m": _round(float((v <= 500).mean()), 4) if len(v) else None,
-            "within_800m": _round(float((v <= 800).mean()), 4) if len(v) else None,
+            "median_m": round_or_none(np.median(v[fin]), 0) if fin.any() else None,
+            "within_500m": round_or_none(float((v <= 500).mean()), 4) if len(v) else None,
+            "within_800m": round_or_none(float((v <= 800).mean()), 4) if len(v) else None,
             # the one definition (catchments.unreachable), the same count for every target;
             # no_path adds the parcels that are on the network but cannot reach this target
             "unreachable": n_unreachable if n_unreachable is not None else int((~fin).sum()),

@@ -65,22 +65,22 @@ class InfraResult:
                     "name": r["name"],
                     "status": r["status"],
                     "in_service": bool(r["in_service"]),
-                    "capacity": _round(r["capacity"]),
+                    "capacity": round_or_none(r["capacity"]),
                     "capacity_unit": u,
-                    "demand": _round(r["demand"]),
+                    "demand": round_or_none(r["demand"]),
                     "demand_unit": u,
-                    "utilisation": _round(r["utilisation"], 4),
-                    "headroom": _round(r["headroom"]),
+                    "utilisation": round_or_none(r["utilisation"], 4),
+                    "headroom": round_or_none(r["headroom"]),
                     "alert": r["alert"],
                     "parcels": int(r["parcels"]),
-                    "area_mu": _round(r["area_mu"], 1),
+                    "area_mu": round_or_none(r["area_mu"], 1),
                 }
                 if kind == "substation":
                     item |= {
-                        "voltage_kv": _round(r["voltage_kv"], 0),
+                        "voltage_kv": round_or_none(r["voltage_kv"], 0),
                         "level": r["level"],
                         "transformers": int(r["transformers"]),
-                        "firm_capacity_n1": _round(r["firm_capacity"]),
+                        "firm_capacity_n1": round_or_none(r["firm_capacity"]),
                         "n1_ok": bool(r["n1_ok"]),
                     }
                 out.append(item)
@@ -92,14 +92,14 @@ class InfraResult:
             "substations": items("substation"),
             "sewage_plants": items("sewage_plant"),
             "unserved": [
-                {k: (_round(v) if isinstance(v, float) else v) for k, v in r.items()}
+                {k: (round_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
                 for r in self.unserved.to_dict("records")
             ],
             "alerts": self.alerts,
         }
 
 
-def _round(v: Any, nd: int = 2) -> float | None:
+def round_or_none(v: Any, nd: int = 2) -> float | None:
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -107,7 +107,7 @@ def _round(v: Any, nd: int = 2) -> float | None:
     return None if not np.isfinite(f) else round(f, nd)
 
 
-def _layer(layers: dict, name: str) -> gpd.GeoDataFrame:
+def require_layer(layers: dict, name: str) -> gpd.GeoDataFrame:
     df = layers.get(name)
     if df is None:
         msg = f"the zone has no '{name}' layer"
@@ -135,8 +135,8 @@ def analyse(
     phase = settings.phase_key(phase)
     std = standards or load_standards()
     layers = zone.layers if hasattr(zone, "layers") else dict(zone)
-    parcels = _layer(layers, "parcels")
-    roads = _layer(layers, "roads")
+    parcels = require_layer(layers, "parcels")
+    roads = require_layer(layers, "roads")
     net = network_for_phase(roads, phase, tolerance_m=tolerance_m)
     att = attach_cached(net, parcels, max_access_m=std.max_access_m)
     dem = parcel_demand(parcels, phase, std)
@@ -160,7 +160,7 @@ def analyse(
     ctx = _Context(parcels, net, att, layers.get("catchments"), counted, area_mu, unreach, std)
     rows, unserved, alerts = [], [], []
     for kind, demand in (("substation", mva), ("sewage_plant", sewage)):
-        layer = _layer(layers, LAYER_OF[kind])
+        layer = require_layer(layers, LAYER_OF[kind])
         kb = _kind_balance(kind, layer, demand, phase, ctx)
         pre = "substation" if kind == "substation" else "sewage"
         for col, values in kb.parcel_columns.items():
