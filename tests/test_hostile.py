@@ -392,3 +392,19 @@ def test_scenario_out_must_be_a_folder_or_gpkg(tmp_path):
     folder.mkdir()
     refused(run("scenario", "run", str(sc), "--out", str(folder)), "--out", "folder")
     refused(run("scenario", "compare", str(sc), str(sc), "--out", str(existing)), "--out", "is a file")
+
+
+def test_app_scenario_box_refuses_a_server_path():
+    """In the app, `base: /etc/passwd` in the scenario box is the page's error element naming the
+    field (it used to be a traceback)."""
+    testing = pytest.importorskip("streamlit.testing.v1")
+    at = testing.AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/scenario.py")
+    at.run()
+    key = at.text_area[0].key
+    at.text_area(key=key).set_value("name: 读文件\nbase: /etc/passwd\noperations: []\n").run()
+    at.button(key="sc_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    msg = " ".join(e.value for e in at.error)
+    assert "base" in msg and "outside the zone folder" in msg and "root:" not in msg
