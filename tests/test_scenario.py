@@ -575,3 +575,32 @@ def test_an_operation_changes_only_the_kpis_it_declares(op):
     changed = {k for k, v in base.items() if not np.isclose(v, res.kpis[k], rtol=1e-9, atol=1e-9)}
     declared = set(OPERATIONS[res.operations[0]["op"]].kpis)
     assert changed and changed <= declared, changed - declared
+
+
+def test_unknown_key_lists_the_keys_the_operation_takes():
+    with pytest.raises(
+        SchemaError, match=r"field 'operations.0.where.klass': unknown key; allowed: class"
+    ):
+        S.parse_scenario(
+            "name: x\noperations:\n  - op: replace_firms\n    where: {klass: D}\n", source="t.yaml"
+        )
+    with pytest.raises(SchemaError, match=r"'operations.0.colour': unknown key; allowed: .*factor"):
+        S.parse_scenario(
+            "name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: 2\n    colour: red\n",
+            source="t.yaml",
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        (".inf", "not finite"),
+        ("1e308", "out of range"),
+        ("-1", "must be ≥ 1"),
+        ("abc", "must be a number"),
+    ],
+)
+def test_numbers_are_finite_and_in_range(value, needle):
+    text = f"name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    factor: {value}\n"
+    with pytest.raises(SchemaError, match=rf"line 5: field 'operations.0.factor': {needle}"):
+        S.parse_scenario(text, source="t.yaml")

@@ -37,13 +37,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import shapely
 import shapely.geometry
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from geoplan import settings
@@ -128,19 +129,38 @@ class ScenarioDoc(Model):
                     )
                 )
                 continue
+            model = OPERATIONS[kind].params
             try:
-                out.append(OPERATIONS[kind].params.model_validate(od, context=sub))
+                out.append(model.model_validate(od, context=sub))
             except ValidationError as exc:
-                errors += [
-                    _error(
-                        (i, *(p for p in e["loc"] if not str(p).startswith("function-"))),
-                        describe_error(e),
-                    )
-                    for e in exc.errors()
-                ]
+                for e in exc.errors():
+                    loc = tuple(p for p in e["loc"] if not str(p).startswith("function-"))
+                    msg = describe_error(e)
+                    if e.get("type") == "extra_forbidden":
+                        msg += "; allowed: " + ", ".join(sorted(_keys_at(model, loc[:-1])))
+                    errors.append(_error((i, *loc), msg))
         if errors:
             raise ValidationError.from_exception_data("scenario", errors)
         return out
+
+
+def _keys_at(model: type[BaseModel], loc: tuple) -> set[str]:
+    """The keys a (nested) parameters model accepts at *loc* (for "unknown key; allowed: …")."""
+    for part in loc:
+        f = model.model_fields.get(str(part))
+        inner = (
+            [
+                a
+                for a in (*typing.get_args(f.annotation), f.annotation)
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
+            if f is not None
+            else []
+        )
+        if not inner:
+            return set()
+        model = inner[0]
+    return {f.alias or n for n, f in model.model_fields.items()}
 
 
 def _error(loc: tuple, message: str) -> InitErrorDetails:
