@@ -385,3 +385,118 @@ def test_suitability_output_suffixes_are_checked_before_any_work(tmp_path, optio
 
 def test_suitability_dem_that_is_a_folder_is_called_a_folder(tmp_path):
     refused(run("suitability", "--dem", str(tmp_path)), "folder")
+# --- scenarios: paths, magnitudes, geometry, outputs (infra helper) ---------------------------------
+
+_LAND = '  - op: add_land\n    land_use: "100101"\n'
+
+
+def _scenario(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text("name: s\nphase: 2035\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("base: /etc/passwd\n", "field 'base'"),
+        ("base: ../../../../../../etc/passwd\n", "field 'base'"),
+        ("operations:\n" + _LAND + "    geometry: {file: /etc/passwd}\n", "geometry.file"),
+        ("operations:\n" + _LAND + "    geometry: /etc/hostname\n", "geometry.file"),
+    ],
+)
+def test_scenario_paths_stay_inside_the_zone_and_store(tmp_path, body, field):
+    """`file:` / `base:` resolve only inside the zone folder, the project store and the scenario's
+    own folder: a hostile path is exit 2 naming the field, never a read of that file."""
+    r = run("scenario", "run", str(_scenario(tmp_path, body)))
+    refused(r, "s.yaml", field, "outside the zone folder and the project store")
+
+
+def test_app_scenario_text_cannot_point_at_server_files(tmp_path):
+    """The app parses scenario text with the default roots (no scenario folder of its own)."""
+    from geoplan.errors import SchemaError
+    from geoplan.scenario import parse_scenario
+
+    other = tmp_path / "x.geojson"
+    other.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    for body in (f"base: {tmp_path}/zone.yaml\n", "operations:\n" + _LAND + f"    geometry: {{file: {other}}}\n"):
+        with pytest.raises(SchemaError, match="outside the zone folder"):
+            parse_scenario("name: s\n" + body, source="box", folder=settings.SCENARIOS_DIR)
+
+
+@pytest.mark.parametrize(
+    ("op", "needle"),
+    [
+        ("  - op: add_facility\n    kind: substation\n    location: [121.45, 38.85]\n"
+         "    capacity: {2035: .inf}\n", "not finite"),
+        ("  - op: add_facility\n    kind: substation\n    location: [121.45, 38.85]\n"
+         "    capacity: {2035: 1e308}\n", "out of range"),
+        ("  - op: add_facility\n    kind: sewage_plant\n    location: [121.45, 38.85]\n"
+         "    capacity: 6000000\n", "out of range"),
+        ("  - op: expand_facility\n    facility: 黄泥川污水处理厂\n    capacity: {2035: 1.0e+308}\n",
+         "out of range"),
+        ("  - op: expand_facility\n    facility: 七贤岭66kV变电所\n    capacity: {2035: 20000}\n",
+         "out of range"),
+        ("  - op: allocate\n    demand: {智能制造: .nan}\n", "not finite"),
+    ],
+)  # fmt: skip
+def test_scenario_absurd_magnitudes_are_errors(tmp_path, op, needle):
+    """`.inf` / `1e308` capacities used to report "inf MVA" (or "must be a number"): now an error
+    saying not finite / out of range, naming the field (the range is per facility kind)."""
+    r = run("scenario", "run", str(_scenario(tmp_path, "operations:\n" + op)))
+    refused(r, "s.yaml", "field 'operations.0.", needle)
+
+
+def test_add_land_with_a_three_district_multipolygon_works(tmp_path):
+    """One add_land over a valid MultiPolygon of three districts (the structure's three future
+    组团 E13/E14/E15, each of which alone runs) places land in every district."""
+    import geopandas as gpd
+    import shapely
+
+    st = gpd.read_file(settings.SAMPLE_ZONE_DIR / "structure.geojson").to_crs("EPSG:4326")
+    parts = st[st["element_id"].isin(["E13", "E14", "E15"])].geometry.to_numpy()
+    mp = shapely.MultiPolygon([p for g in parts for p in shapely.get_parts(g)])
+    assert mp.is_valid and len(mp.geoms) == 3
+    body = (
+        "operations:\n  - op: add_land\n    name: 三组团\n"
+        '    mix: {"100101": 0.7, "0802": 0.2, "1401": 0.1}\n    industry: 洁净能源\n'
+        f"    geometry: {json.dumps(shapely.geometry.mapping(mp))}\n"
+    )
+    out = tmp_path / "out"
+    r = run("scenario", "run", str(_scenario(tmp_path, body)), "--json", "--out", str(out))
+    assert r["code"] == 0 and "Traceback" not in r["text"], r["text"][-3000:]
+    rep = json.loads(r["out"])["operations"][0]
+    assert rep["parcels_added"] > 3 and rep["firms_added"] > 0
+    added = gpd.read_file(next(out.glob("*.gpkg")), layer="parcels")
+    added = added[added["parcel_id"].str.startswith("SC01-")].to_crs("EPSG:4326")
+    hit = [bool(added.intersects(p.buffer(-1e-4)).any()) for p in mp.geoms]
+    assert hit == [True, True, True]
+
+
+def test_scenario_out_must_be_a_folder_or_gpkg(tmp_path):
+    """`--out` an existing file (not .gpkg) or a folder named *.gpkg: exit 2 before any work."""
+    sc = _scenario(tmp_path, "operations: []\n")
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me", encoding="utf-8")
+    refused(run("scenario", "run", str(sc), "--out", str(existing)), "--out", "is a file")
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    folder = tmp_path / "res.gpkg"
+    folder.mkdir()
+    refused(run("scenario", "run", str(sc), "--out", str(folder)), "--out", "folder")
+    refused(run("scenario", "compare", str(sc), str(sc), "--out", str(existing)), "--out", "is a file")
+
+
+def test_app_scenario_box_refuses_a_server_path():
+    """In the app, `base: /etc/passwd` in the scenario box is the page's error element naming the
+    field (it used to be a traceback)."""
+    testing = pytest.importorskip("streamlit.testing.v1")
+    at = testing.AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/scenario.py")
+    at.run()
+    key = at.text_area[0].key
+    at.text_area(key=key).set_value("name: 读文件\nbase: /etc/passwd\noperations: []\n").run()
+    at.button(key="sc_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    msg = " ".join(e.value for e in at.error)
+    assert "base" in msg and "outside the zone folder" in msg and "root:" not in msg

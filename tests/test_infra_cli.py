@@ -71,3 +71,44 @@ def test_infra_broken_standards_exit_2(tmp_path):
         and "infra_coefficients.csv" in res.stderr
         and "Traceback" not in res.stderr
     )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_infra_human_output_has_no_status_codes(lang):
+    """Status words come from message keys (超载 / 不满足N-1 / 未投运 …), never the codes."""
+    res = subprocess.run(
+        [sys.executable, "-m", "geoplan", "infra", "--phase", "current", "--lang", lang],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    words = res.stdout.split()
+    for code in ("overload", "n1", "not_in_service", "high", "ok", "unserved"):
+        assert code not in words
+    if lang == "zh":
+        assert "超载" in res.stdout and "未投运" in res.stdout
+    else:
+        assert "Overloaded" in res.stdout and "Not in service" in res.stdout
+
+
+def test_every_alert_code_has_texts():
+    from geoplan.analysis.infrastructure import balance
+    from geoplan.text import has
+
+    for code in ("ok", "high", "overload", "n1", "not_in_service", "unserved", "straight_line"):
+        assert has(f"alert_status_{code}")
+    for code in ("overload", "high", "n1", "unserved", "straight_line"):
+        assert has(f"infra_alert_{code}")
+    assert balance.both("infra_upstream_outside", n=2)[0].startswith("2 座")
+
+
+@pytest.mark.parametrize("tol", ["-5", "nan", "1e9"])
+def test_infra_bad_tolerance_exits_2(tol):
+    res = subprocess.run(
+        [sys.executable, "-m", "geoplan", "infra", f"--tolerance={tol}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 2 and "tolerance" in res.stderr and "Traceback" not in res.stderr

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 
 from geoplan.analysis import infrastructure as infra
 from geoplan.analysis.network import build_network
@@ -399,3 +400,53 @@ def test_headroom_feeds_the_suitability_facility_factor(sample_zone):
     plain = run_suitability(sample_zone).summary()["weights"]
     with_head = run_suitability(sample_zone, headroom=head).summary()["weights"]
     assert "facility_distance" not in plain and with_head.get("facility_distance", 0) > 0
+
+
+# --- unreachable parcels: one definition ----------------------------------------------------------
+
+
+def test_unreachable_is_no_road_nearby_or_an_isolated_piece(std):
+    """A parcel far from every road and one whose only road is an isolated piece are unreachable;
+    one on the main network is not. The balance and the accessibility summary count the same."""
+    roads = _roads()
+    island = gpd.GeoDataFrame(
+        {"road_id": ["R9"], "name": ["孤路"], "road_class": ["branch"], "status": ["built"]},
+        geometry=[shapely.LineString([(0, 9000), (300, 9000)])],
+        crs=WORKING_CRS,
+    )
+    z = _zone()
+    z["roads"] = pd.concat([roads, island], ignore_index=True)
+    p = _parcels([("on", 1000, "07", 1, "built"), ("far", 1000, "07", 1, "built")])
+    p["status"] = ["built", "reserve"]  # an uncounted parcel is still unreachable
+    p.loc[1, "geometry"] = shapely.affinity.translate(p.geometry.iloc[1], 0, 5000)
+    isl = _parcels([("isl", 0, "07", 1, "built")])
+    isl["geometry"] = isl.geometry.translate(0, 8850)  # 30 m south of the isolated road
+    z["parcels"] = gpd.GeoDataFrame(pd.concat([p, isl], ignore_index=True), crs=WORKING_CRS)
+    res = infra.analyse(z, "current", standards=std)
+    assert dict(zip(res.parcels["parcel_id"], res.parcels["unreachable"], strict=True)) == {
+        "on": False,
+        "far": True,
+        "isl": True,
+    }
+    acc = infra.accessibility(z, "current", standards=std)
+    summary = infra.access_summary(acc)
+    u = res.unserved.set_index("kind")
+    assert {v["unreachable"] for v in summary.values()} == {2}
+    assert set(u["unreachable"]) == {2}
+    sl = next(a for a in res.alerts if a["alert"] == "straight_line")
+    # the isolated parcel is beyond every radius, so none is assigned by straight line
+    assert sl["message"].startswith("2 个地块路网不可达") and "其中 0 个" in sl["message"]
+
+
+@pytest.mark.parametrize("phase", ["current", "2025", "2035"])
+def test_sample_unreachable_counted_once(sample_zone, phase):
+    """Issue #17: 137 in the alert, 182 in the accessibility table for the same parcels. Now one
+    number: the alert, the balance and the accessibility summary all give the same count."""
+    res = infra.analyse(sample_zone, phase)
+    summary = infra.access_summary(infra.accessibility(sample_zone, phase))
+    n = int(res.parcels["unreachable"].sum())
+    assert {v["unreachable"] for v in summary.values()} == {n}
+    assert set(res.unserved["unreachable"]) == {n}
+    for a in res.alerts:
+        if a["alert"] == "straight_line":
+            assert a["message"].startswith(f"{n} 个地块")

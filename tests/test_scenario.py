@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from geoplan import scenario as S
 from geoplan.errors import GeoplanError, SchemaError
-from geoplan.scenario.ops import split_by_shares, subdivide
+from geoplan.scenario.land import split_by_shares, subdivide
 from geoplan.settings import DATA_DIR, LAYERS_DIR, M2_PER_MU, SCENARIOS_DIR
 
 EXAMPLES = sorted(SCENARIOS_DIR.glob("*.yaml"))
@@ -518,3 +518,89 @@ operations:
     assert shapely.intersects(placed.geometry.to_numpy(), area).all()
     inside = shapely.area(shapely.intersection(placed.geometry.to_numpy(), area)).sum()
     assert inside / placed.geometry.area.sum() > 0.95
+
+
+def test_split_survives_a_degenerate_geos_rectangle():
+    """GEOS returns a two-corner 'rectangle' for this valid polygon (found by hypothesis): the
+    cut axis then comes from rotating calipers and the halves still tile the polygon."""
+    import shapely.affinity
+
+    from geoplan.scenario.land import rectangle_corners
+
+    g = shapely.affinity.rotate(shapely.box(0, 0, 1000 * 1.620537029146905, 1000), 100.0)
+    g = g.difference(shapely.Point(300, 300).buffer(150))
+    assert shapely.Polygon(rectangle_corners(g)).area >= g.area
+    parts = split_by_shares(g, [1.0, 1.0])
+    np.testing.assert_allclose([p.area / g.area for p in parts], [0.5, 0.5], atol=1e-4)
+
+
+# --- the registry of operations ----------------------------------------------------------------------
+
+
+def test_one_registry_names_params_apply_and_kpis():
+    from geoplan.scenario.kpis import KPI_BY_KEY, KPI_GROUPS
+    from geoplan.scenario.models import OpBase
+    from geoplan.scenario.ops import OPERATIONS
+
+    assert set(OPERATIONS) == {
+        "add_land",
+        "change_use",
+        "replace_firms",
+        "raise_far",
+        "add_facility",
+        "expand_facility",
+        "add_road",
+        "allocate",
+    }
+    assert S.OPERATIONS is OPERATIONS
+    grouped = {k for keys in KPI_GROUPS.values() for k in keys}
+    assert grouped == set(KPI_BY_KEY)  # every KPI belongs to exactly one group
+    for name, d in OPERATIONS.items():
+        assert d.name == name and issubclass(d.params, OpBase) and callable(d.apply)
+        assert {"op", "name", "note"} <= d.keys and d.kpis and set(d.kpis) <= set(KPI_BY_KEY)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "  - op: expand_facility\n    facility: 黄泥川污水处理厂\n    capacity: {2035: 60000}\n",
+        "  - op: replace_firms\n    where: {class: D}\n    profile: {industry: 数字技术}\n",
+    ],
+)
+def test_an_operation_changes_only_the_kpis_it_declares(op):
+    from geoplan.scenario.ops import OPERATIONS
+
+    base = run("name: b\nphase: 2035\n").kpis
+    res = run("name: x\nphase: 2035\noperations:\n" + op)
+    changed = {k for k, v in base.items() if not np.isclose(v, res.kpis[k], rtol=1e-9, atol=1e-9)}
+    declared = set(OPERATIONS[res.operations[0]["op"]].kpis)
+    assert changed and changed <= declared, changed - declared
+
+
+def test_unknown_key_lists_the_keys_the_operation_takes():
+    with pytest.raises(
+        SchemaError, match=r"field 'operations.0.where.klass': unknown key; allowed: class"
+    ):
+        S.parse_scenario(
+            "name: x\noperations:\n  - op: replace_firms\n    where: {klass: D}\n", source="t.yaml"
+        )
+    with pytest.raises(SchemaError, match=r"'operations.0.colour': unknown key; allowed: .*factor"):
+        S.parse_scenario(
+            "name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    far: 2\n    colour: red\n",
+            source="t.yaml",
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        (".inf", "not finite"),
+        ("1e308", "out of range"),
+        ("-1", "must be ≥ 1"),
+        ("abc", "must be a number"),
+    ],
+)
+def test_numbers_are_finite_and_in_range(value, needle):
+    text = f"name: x\noperations:\n  - op: raise_far\n    parcels: [A]\n    factor: {value}\n"
+    with pytest.raises(SchemaError, match=rf"line 5: field 'operations.0.factor': {needle}"):
+        S.parse_scenario(text, source="t.yaml")

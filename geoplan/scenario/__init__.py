@@ -5,10 +5,12 @@
   provenance; ``.write(dir)`` saves a GeoPackage atomically);
 - :func:`compare` → :class:`Comparison` (KPI table with deltas against the first, diff layers).
 
-Operations (:mod:`.ops`, :mod:`.allocation`): ``add_land``, ``change_use``, ``replace_firms``
-(腾笼换鸟), ``raise_far`` (工业上楼), ``add_facility``, ``expand_facility``, ``add_road`` and
-``allocate`` (demand in 亩 per industry placed on the most suitable unconstrained land within
-substation and sewage headroom).
+Operations (:mod:`.ops`, one module each, registered once in :data:`OPERATIONS` with typed
+parameters, the apply function and the KPI groups they change): ``add_land``, ``change_use``,
+``replace_firms`` (腾笼换鸟), ``raise_far`` (工业上楼), ``add_facility``, ``expand_facility``,
+``add_road`` and ``allocate`` (demand in 亩 per industry placed on the most suitable unconstrained
+land within substation and sewage headroom, :mod:`.allocation`). Shared pieces: :mod:`.params`
+(field types), :mod:`.state` (the working copy), :mod:`.land` and :mod:`.firms` (edits).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from geoplan.scenario.engine import (
     run_scenario,
 )
 from geoplan.scenario.kpis import KPI_BY_KEY, KPIS
-from geoplan.scenario.spec import OPERATIONS, Scenario, load_scenario, parse_scenario
+from geoplan.scenario.ops import OPERATIONS
+from geoplan.scenario.spec import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "KPIS",

@@ -6,7 +6,7 @@ suitability analysis's candidate patches outside every parcel, all off hard cons
 above ``min_score``. Each candidate is served by the substation and sewage plant of its catchment
 (nearest along the phase's road network, within the supply radius). Industries are placed in the
 order given; candidates are taken best score first (ties: larger, then id, so the result is
-deterministic). A candidate is cut (:func:`~geoplan.scenario.ops.split_by_shares`) when the
+deterministic). A candidate is cut (:func:`~geoplan.scenario.land.split_by_shares`) when the
 demand left, or its facilities' headroom, takes only part of it; the headroom of both facilities
 is drawn down as land is placed. Whatever cannot be placed is reported with the reasons: no
 suitable land left, no facility in reach, or the headroom of named facilities used up.
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,39 +29,55 @@ import shapely
 
 from geoplan.analysis import infrastructure as infra
 from geoplan.errors import GeoplanError
-from geoplan.scenario import ops
-from geoplan.scenario.spec import Operation
+from geoplan.scenario import firms, land
+from geoplan.scenario.models import ProfileSpec
+from geoplan.scenario.operation import Operation
+from geoplan.scenario.params import GeometrySpec
+from geoplan.scenario.state import State
 from geoplan.settings import M2_PER_MU
+from geoplan.text import both
 
 logger = logging.getLogger(__name__)
 
 MIN_PIECE_MU = 1.0  # smaller remainders are not worth a parcel
 
 
-def _suitability(state: ops.State):
-    res = state.__dict__.get("_suit")
-    if res is None:
+@dataclass(frozen=True)
+class Request:
+    """What to allocate (from the ``allocate`` operation's parameters)."""
+
+    demand: dict[str, float]  # 亩 per industry, placed in this order
+    land_use: str = "100101"
+    far: float = 1.5
+    coverage: float = 0.45
+    phase: str = "current"
+    within: GeometrySpec | None = None
+    min_score: float = 0.5
+    profile_level: str = "median"
+    capacity_check: bool = True
+    include_reserve: bool = True
+
+
+def _suitability(state: State):
+    if state.suitability is None:
         from geoplan.analysis import suitability
 
-        catalog = state.__dict__.get("catalog")
-        if catalog is not None:
-            res = suitability.suitability_for_zone(catalog)
+        if state.catalog is not None:
+            state.suitability = suitability.suitability_for_zone(state.catalog)
         else:
-            dem = state.__dict__.get("dem_path")
-            if dem is None:
+            if state.dem_path is None:
                 msg = "allocate needs a DEM for the suitability analysis (the zone's catalog names no 'dem')"
                 raise GeoplanError(msg)
-            res = suitability.run_suitability(state.layers, dem)
-        state.__dict__["_suit"] = res
-    return res
+            state.suitability = suitability.run_suitability(state.layers, state.dem_path)
+    return state.suitability
 
 
-def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFrame:
+def candidate_units(state: State, p: Request, op: Operation) -> gpd.GeoDataFrame:
     """Free, suitable land: reserve/idle parcels and greenfield candidate patches (working CRS)."""
     suit = _suitability(state)
     parcels = state.parcels
     frames = []
-    if p["include_reserve"]:
+    if p.include_reserve:
         free = parcels[parcels["status"].isin(["reserve", "idle"])]
         if len(free):
             z = suit.zonal(free[["parcel_id", "geometry"]].reset_index(drop=True))
@@ -77,7 +95,7 @@ def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFram
             )
     cand = suit.candidates
     if len(cand):
-        g = shapely.make_valid(ops.minus_parcels(cand.geometry.to_numpy(), parcels))
+        g = shapely.make_valid(land.minus_parcels(cand.geometry.to_numpy(), parcels))
         frames.append(
             gpd.GeoDataFrame(
                 {
@@ -99,11 +117,11 @@ def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFram
     units = pd.concat(frames, ignore_index=True)
     units = units.explode(index_parts=False, ignore_index=True)
     units = units[units.geometry.geom_type == "Polygon"]
-    if p["within"] is not None:
-        w = ops.polygons_of(ops.resolve_geometry(p["within"], state, op, "within"), op, "within")
+    if p.within is not None:
+        w = land.polygons_of(land.resolve_geometry(p.within, state, op, "within"), op, "within")
         units = units.assign(geometry=shapely.intersection(units.geometry.to_numpy(), w))
         units = units[~units.geometry.is_empty]
-    hard = ops.hard_union(state)
+    hard = state.hard_union()
     if hard is not None:
         units = units.assign(
             geometry=shapely.make_valid(shapely.difference(units.geometry.to_numpy(), hard))
@@ -111,16 +129,14 @@ def candidate_units(state: ops.State, p: dict, op: Operation) -> gpd.GeoDataFram
         units = units.explode(index_parts=False, ignore_index=True)
         units = units[units.geometry.geom_type == "Polygon"]
     units = units.assign(area_mu=units.geometry.area / M2_PER_MU)
-    units = units[
-        (units["area_mu"] >= MIN_PIECE_MU) & (units["score"].fillna(-1) >= p["min_score"])
-    ]
+    units = units[(units["area_mu"] >= MIN_PIECE_MU) & (units["score"].fillna(-1) >= p.min_score)]
     units = units.sort_values(
         ["score", "area_mu", "unit"], ascending=[False, False, True], kind="stable"
     )
     return units.reset_index(drop=True)
 
 
-def _per_mu_demand(state: ops.State, code: str, far: float, phase: str) -> tuple[float, float]:
+def _per_mu_demand(state: State, code: str, far: float, phase: str) -> tuple[float, float]:
     std = infra.load_standards()
     one = pd.DataFrame(
         {"land_use": [code], "area_m2": [M2_PER_MU], "far": [far], "status": ["built"]}
@@ -131,19 +147,23 @@ def _per_mu_demand(state: ops.State, code: str, far: float, phase: str) -> tuple
     )
 
 
-def apply_allocate(op: Operation, state: ops.State) -> dict:
-    p = op.params
-    phase = p["phase"]
-    units = candidate_units(state, p, op)
-    status = ops.developed_status(state, phase)
-    mva_mu, sew_mu = _per_mu_demand(state, p["land_use"], p["far"], phase)
-    # facilities serving each candidate, and their headroom in the allocation's phase
+@dataclass
+class _Supply:
+    """Which facility serves each candidate (per kind; None: none in reach) and the headroom
+    left per facility, drawn down as land is placed."""
+
+    serve: dict[str, Any]  # kind → object array of facility ids (None: none in reach)
+    headroom: dict[str, float]
+    names: dict[str, str]
+
+
+def _supply(state: State, units: gpd.GeoDataFrame, phase: str) -> _Supply:
+    """Facilities serving each candidate, and their headroom in the allocation's phase."""
     res = infra.analyse(state.layers, phase)
     std = res.standards
     net = infra.network_for_phase(state.layers["roads"], phase)
-    serve = {}
-    headroom: dict[str, float] = {}
-    names: dict[str, str] = {}
+    att = net.attach(units, max_access_m=std.max_access_m)
+    out = _Supply({}, {}, {})
     for kind in infra.KINDS:
         b = res.facilities(kind).reset_index(drop=True)
         supply = b["in_service"].to_numpy() & (b["level"].to_numpy() != "upstream")
@@ -154,96 +174,138 @@ def apply_allocate(op: Operation, state: ops.State) -> dict:
             net,
             radius_m=std.radius_m[kind],
             max_access_m=std.max_access_m,
-            parcels_att=net.attach(units, max_access_m=std.max_access_m),
+            parcels_att=att,
         )
         fid = layer["facility_id"].astype(str).to_numpy()
         f = c["facility"].to_numpy()
-        serve[kind] = np.where(c["served"].to_numpy() & (f >= 0), fid[np.maximum(f, 0)], None)
+        out.serve[kind] = np.where(c["served"].to_numpy() & (f >= 0), fid[np.maximum(f, 0)], None)
         for r in b[supply].itertuples():
-            headroom[str(r.facility_id)] = max(float(r.headroom), 0.0)
-            names[str(r.facility_id)] = str(r.name)
-    avail = units["area_mu"].to_numpy().copy()
-    geoms = units.geometry.to_numpy().copy()
+            out.headroom[str(r.facility_id)] = max(float(r.headroom), 0.0)
+            out.names[str(r.facility_id)] = str(r.name)
+    return out
+
+
+def _fit(
+    i: int, take: float, per_mu: dict[str, float], sup: _Supply
+) -> tuple[float, tuple[str, str | None] | None]:
+    """How much of *take* 亩 candidate *i*'s facilities can carry, and why not more."""
+    for kind, dem in per_mu.items():
+        fid = sup.serve[kind][i]
+        if fid is None:
+            return 0.0, (f"no_{kind}", None)
+        if dem > 0 and take * dem > sup.headroom[fid]:
+            take = sup.headroom[fid] / dem
+            if take < MIN_PIECE_MU:
+                return 0.0, (f"{kind}_headroom", fid)
+    return take, None
+
+
+@dataclass
+class _Placement:
+    """The land taken so far: new pieces, reserve parcels shrunk or taken whole."""
+
+    avail: np.ndarray  # 亩 left per candidate
+    geoms: np.ndarray  # what is left of each candidate
+    new_rows: list[dict] = field(default_factory=list)
+    shrink: dict[str, shapely.Geometry] = field(default_factory=dict)  # parcel id → rest
+    convert: dict[str, dict] = field(default_factory=dict)  # parcel id → taken whole
+
+
+def _place_industry(
+    industry: str,
+    demand: float,
+    units: gpd.GeoDataFrame,
+    pl: _Placement,
+    sup: _Supply,
+    per_mu: dict[str, float],
+    p: Request,
+) -> tuple[float, dict, dict]:
+    """Take candidates best first for one industry; returns (remaining 亩, blocked 亩 by reason,
+    facilities by reason)."""
+    remaining = demand
+    blocked: dict[str, float] = defaultdict(float)
+    blocked_by: dict[str, set] = defaultdict(set)
+    pieces: list[tuple[int, float]] = []  # (unit, 亩)
+    avail = pl.avail
+    for i in range(len(units)):
+        if remaining < MIN_PIECE_MU:
+            break
+        if avail[i] < MIN_PIECE_MU:
+            continue
+        take, reason = min(remaining, avail[i]), None
+        if p.capacity_check:
+            take, reason = _fit(i, take, per_mu, sup)
+        if take < MIN_PIECE_MU:
+            kind_reason, fid = reason or ("too_small", None)
+            blocked[kind_reason] += min(remaining, avail[i])
+            if fid:
+                blocked_by[kind_reason].add(sup.names[fid])
+            continue
+        if p.capacity_check:
+            for kind, dem in per_mu.items():
+                sup.headroom[sup.serve[kind][i]] -= take * dem
+        pieces.append((i, take))
+        avail[i] -= take
+        remaining -= take
+    _cut(industry, pieces, units, pl)
+    return remaining, blocked, blocked_by
+
+
+def _cut(industry: str, pieces: list[tuple[int, float]], units: gpd.GeoDataFrame, pl) -> None:
+    """Cut the taken pieces off their candidates (whole reserve parcels change use instead)."""
     scores = units["score"].to_numpy()
-    new_rows: list[dict] = []
-    shrink: dict[str, shapely.Geometry] = {}  # reserve parcel id → what is left of it
-    convert: dict[str, dict] = {}  # reserve parcel id → taken whole
+    for i, take in pieces:
+        g = pl.geoms[i]
+        whole = pl.avail[i] < MIN_PIECE_MU
+        piece, rest = (
+            (g, None) if whole else land.split_by_shares(g, [take, g.area / M2_PER_MU - take])
+        )
+        pl.geoms[i] = rest if rest is not None else shapely.Polygon()
+        pid = units["parcel_id"].iloc[i]
+        if pid is not None and whole and pid not in pl.shrink and pid not in pl.convert:
+            pl.convert[pid] = {"industry": industry, "score": scores[i]}
+            continue
+        if pid is not None:
+            pl.shrink[pid] = pl.geoms[i]
+        pl.new_rows.append(
+            {
+                "geometry": piece,
+                "industry": industry,
+                "score": scores[i],
+                "from": pid or units["unit"].iloc[i],
+            }
+        )
+
+
+def apply_allocate(op: Operation, state: State, p: Request) -> dict:
+    """Place *p*'s demand; the run report's summary (placed / unplaced 亩, candidates …)."""
+    phase = p.phase
+    units = candidate_units(state, p, op)
+    status = land.developed_status(state, phase)
+    mva_mu, sew_mu = _per_mu_demand(state, p.land_use, p.far, phase)
+    per_mu = {"substation": mva_mu, "sewage_plant": sew_mu}
+    sup = _supply(state, units, phase)
+    pl = _Placement(units["area_mu"].to_numpy().copy(), units.geometry.to_numpy().copy())
     placed_total = {}
     unplaced = []
-    for industry, demand in p["demand"].items():
-        remaining = demand
-        blocked = defaultdict(float)
-        blocked_by = defaultdict(set)
-        pieces: list[tuple[int, float]] = []  # (unit, 亩)
-        for i in range(len(units)):
-            if remaining < MIN_PIECE_MU:
-                break
-            if avail[i] < MIN_PIECE_MU:
-                continue
-            take = min(remaining, avail[i])
-            reason = None
-            if p["capacity_check"]:
-                for kind, per_mu in (("substation", mva_mu), ("sewage_plant", sew_mu)):
-                    fid = serve[kind][i]
-                    if fid is None:
-                        reason = (f"no_{kind}", None)
-                        take = 0.0
-                        break
-                    if per_mu > 0 and take * per_mu > headroom[fid]:
-                        take = headroom[fid] / per_mu
-                        if take < MIN_PIECE_MU:
-                            reason = (f"{kind}_headroom", fid)
-                            take = 0.0
-                            break
-            if take < MIN_PIECE_MU:
-                kind_reason, fid = reason or ("too_small", None)
-                blocked[kind_reason] += min(remaining, avail[i])
-                if fid:
-                    blocked_by[kind_reason].add(names[fid])
-                continue
-            if p["capacity_check"]:
-                headroom[serve["substation"][i]] -= take * mva_mu
-                headroom[serve["sewage_plant"][i]] -= take * sew_mu
-            pieces.append((i, take))
-            avail[i] -= take
-            remaining -= take
-        # cut the land
-        for i, take in pieces:
-            g = geoms[i]
-            whole = avail[i] < MIN_PIECE_MU
-            piece, rest = (
-                (g, None) if whole else ops.split_by_shares(g, [take, g.area / M2_PER_MU - take])
-            )
-            geoms[i] = rest if rest is not None else shapely.Polygon()
-            pid = units["parcel_id"].iloc[i]
-            if pid is not None and whole and pid not in shrink and pid not in convert:
-                convert[pid] = {"industry": industry, "score": scores[i]}
-                continue
-            if pid is not None:
-                shrink[pid] = geoms[i]
-            new_rows.append(
-                {
-                    "geometry": piece,
-                    "industry": industry,
-                    "score": scores[i],
-                    "from": pid or units["unit"].iloc[i],
-                }
-            )
+    for industry, demand in p.demand.items():
+        remaining, blocked, blocked_by = _place_industry(
+            industry, demand, units, pl, sup, per_mu, p
+        )
         placed = demand - max(remaining, 0.0)
         placed_total[industry] = placed
         if remaining >= MIN_PIECE_MU:
-            reasons = _reasons(remaining, blocked, blocked_by, len(units))
             unplaced.append(
                 {
                     "industry": industry,
                     "demand_mu": round(demand, 1),
                     "placed_mu": round(placed, 1),
                     "unplaced_mu": round(remaining, 1),
-                    "reasons": reasons,
+                    "reasons": _reasons(remaining, blocked, blocked_by, len(units)),
                     "operation": op.label,
                 }
             )
-    summary = _commit(state, op, p, status, new_rows, shrink, convert)
+    summary = _commit(state, op, p, status, pl.new_rows, pl.shrink, pl.convert)
     state.unplaced.extend(unplaced)
     return {
         "placed_mu": {k: round(v, 1) for k, v in placed_total.items()},
@@ -254,18 +316,17 @@ def apply_allocate(op: Operation, state: ops.State) -> dict:
     }
 
 
+def _label(reason: str) -> str:
+    """A reason in both languages ("变电所余量不足 / substation headroom used up")."""
+    zh, en = both(f"alloc_reason_{reason}")
+    return f"{zh} / {en}"
+
+
 def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) -> list[dict]:
-    labels = {
-        "substation_headroom": "变电所余量不足 / substation headroom used up",
-        "sewage_plant_headroom": "污水处理厂余量不足 / sewage-plant headroom used up",
-        "no_substation": "服务半径内无在运变电所 / no substation in reach",
-        "no_sewage_plant": "服务半径内无在运污水处理厂 / no sewage plant in reach",
-        "too_small": "余下地块过小 / remaining pieces too small",
-    }
     out = [
         {
             "reason": k,
-            "label": labels[k],
+            "label": _label(k),
             "blocked_mu": round(v, 1),
             "facilities": sorted(blocked_by.get(k, ())),
         }
@@ -276,7 +337,7 @@ def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) ->
         out.append(
             {
                 "reason": "no_land",
-                "label": "无足够适宜的未约束用地 / not enough suitable unconstrained land",
+                "label": _label("no_land"),
                 "blocked_mu": round(max(left, 0.0), 1),
                 "facilities": [],
             }
@@ -285,16 +346,16 @@ def _reasons(remaining: float, blocked: dict, blocked_by: dict, n_units: int) ->
 
 
 def _commit(
-    state: ops.State,
+    state: State,
     op: Operation,
-    p: dict,
+    p: Request,
     status: str,
     new_rows: list[dict],
     shrink: dict,
     convert: dict,
 ) -> dict:
     parcels = state.parcels.copy()
-    far, cov, code = p["far"], p["coverage"], p["land_use"]
+    far, cov, code = p.far, p.coverage, p.land_use
     ids = parcels["parcel_id"].astype(str)
     if shrink:
         pos = ids[ids.isin(list(shrink))].index
@@ -312,8 +373,8 @@ def _commit(
     frame = gpd.GeoDataFrame()
     if new_rows:
         geoms = [r["geometry"] for r in new_rows]
-        plates = ops.plate_of(np.asarray(geoms, dtype=object), state, "扩区")
-        frame = ops.new_parcels(
+        plates = land.plate_of(np.asarray(geoms, dtype=object), state, "扩区")
+        frame = land.new_parcels(
             state,
             geoms,
             [code] * len(geoms),
@@ -325,7 +386,7 @@ def _commit(
             op.label,
         )
         frame["allocated_industry"] = [r["industry"] for r in new_rows]
-        ops.append_parcels(state, frame)
+        land.append_parcels(state, frame)
     firms_added = 0
     if status == "built":
         conv = state.parcels[state.parcels["parcel_id"].isin(list(convert))]
@@ -335,22 +396,22 @@ def _commit(
         for fr, inds in targets:
             for industry in sorted(set(inds)):
                 sel = fr[(inds == industry).to_numpy()]
-                prof = ops.profile_for(
-                    {"industry": industry, "level": p["profile_level"], "explicit": None},
+                prof = firms.profile_for(
+                    ProfileSpec(industry, p.profile_level),
                     state,
                     op,
                     "demand",
                 )
-                new = ops.synthetic_firms(
+                new = firms.synthetic_firms(
                     prof,
                     sel["parcel_id"].to_numpy(),
-                    ops.floor_of(sel),
+                    firms.floor_of(sel),
                     sel["area_mu"].to_numpy(),
                     state=state,
                     label=op.label,
                     codes=sel["land_use"].to_numpy(),
                 )
-                ops.add_firms(state, new)
+                firms.add_firms(state, new)
                 firms_added += len(new)
     state.note(
         list(convert) + (list(frame["parcel_id"]) if len(frame) else []),

@@ -13,7 +13,7 @@ import geopandas as gpd
 import yaml
 
 from geoplan.data import crs as gcrs
-from geoplan.scenario.ops import is_economic
+from geoplan.scenario.firms import is_economic
 from geoplan.scenario.spec import dump_geojson
 
 

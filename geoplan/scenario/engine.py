@@ -20,7 +20,7 @@ import logging
 import platform
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,8 @@ from geoplan.errors import GeoplanError
 from geoplan.scenario import kpis as K
 from geoplan.scenario import ops
 from geoplan.scenario.spec import Scenario, load_scenario, parse_scenario
+from geoplan.scenario.state import State
+from geoplan.text import both
 
 logger = logging.getLogger(__name__)
 
@@ -301,6 +303,40 @@ def _versions() -> dict[str, str]:
 # ==========================================================================================
 
 
+def scenario_alerts(
+    infra_alerts: list[dict], viol: pd.DataFrame, unplaced: list[dict]
+) -> list[dict]:
+    """The infrastructure alerts, then one per hard constraint built on and one per industry
+    whose demand was not all placed (texts: :mod:`geoplan.text.alerts`)."""
+    alerts = list(infra_alerts)
+    if len(viol):
+        for name, a in viol.groupby("constraint")["area_mu"].sum().items():
+            zh, en = both("scenario_alert_constraint", name=name, mu=a)
+            alerts.append(_alert("error", "constraint", name, "constraint", zh, en))
+    for u in unplaced:
+        zh, en = both(
+            "scenario_alert_unplaced",
+            industry=u["industry"],
+            demand=u["demand_mu"],
+            unplaced=u["unplaced_mu"],
+            reasons="; ".join(r["label"] for r in u["reasons"]),
+        )
+        alerts.append(_alert("warning", "allocation", u["industry"], "unplaced", zh, en))
+    return alerts
+
+
+def _alert(severity: str, kind: str, name: str, code: str, zh: str, en: str) -> dict:
+    return {
+        "severity": severity,
+        "kind": kind,
+        "facility_id": None,
+        "name": name,
+        "alert": code,
+        "message": zh,
+        "message_en": en,
+    }
+
+
 def run_scenario(
     scenario: Scenario | str | Path, zone=None, *, progress: Progress | None = None
 ) -> ScenarioResult:
@@ -325,14 +361,14 @@ def run_scenario(
 
     # operations never modify a frame in place: they replace the state's entry with a new frame,
     # so the state can start from the base frames themselves (nothing is copied up front)
-    state = ops.State(
+    state = State(
         layers=dict(base_layers),
         phase=sc.phase,
         year=int(base_layers["firms"].attrs.get("year", DEFAULT_YEAR)),
         base_eval=base_ev,
+        catalog=str(catalog) if catalog is not None else None,
+        dem_path=getattr(z, "dem_path", None),
     )
-    state.__dict__["catalog"] = str(catalog) if catalog is not None else None
-    state.__dict__["dem_path"] = getattr(z, "dem_path", None)
     n = max(len(sc.operations), 1)
     for i, op in enumerate(sc.operations):
         tell(0.05 + 0.55 * i / n, f"{op.op}: {op.label}")
@@ -375,35 +411,7 @@ def run_scenario(
     if "facilities" in layers:
         values["park_500m_share"] = 100.0 * K.park_coverage(layers, sc.phase)
     kpi_values = {k.key: values[k.key] for k in K.KPIS if k.key in values}
-    alerts = list(ires.alerts)
-    if len(viol):
-        for name, a in viol.groupby("constraint")["area_mu"].sum().items():
-            alerts.append(
-                {
-                    "severity": "error",
-                    "kind": "constraint",
-                    "facility_id": None,
-                    "name": name,
-                    "alert": "constraint",
-                    "message": f"开发用地占用刚性管控区 {name}: {a:,.1f} 亩",
-                    "message_en": f"development inside the hard constraint {name}: {a:,.1f} mu",
-                }
-            )
-    for u in state.unplaced:
-        alerts.append(
-            {
-                "severity": "warning",
-                "kind": "allocation",
-                "facility_id": None,
-                "name": u["industry"],
-                "alert": "unplaced",
-                "message": f"{u['industry']} 需求 {u['demand_mu']:,.0f} 亩中 "
-                f"{u['unplaced_mu']:,.0f} 亩未能落地: "
-                + "; ".join(r["label"] for r in u["reasons"]),
-                "message_en": f"{u['industry']}: {u['unplaced_mu']:,.0f} of {u['demand_mu']:,.0f} mu "
-                "could not be placed",
-            }
-        )
+    alerts = scenario_alerts(ires.alerts, viol, state.unplaced)
     changed = diff_layer(base_layers, layers, notes=state.changes)
     prov = {
         "scenario": sc.name,
@@ -559,7 +567,7 @@ def compare(results: list[ScenarioResult], *, lang: str = "zh") -> Comparison:
 
 
 def run_many(
-    paths: list[str | Path], *, zone=None, progress: Progress | None = None
+    paths: Sequence[Scenario | str | Path], *, zone=None, progress: Progress | None = None
 ) -> list[ScenarioResult]:
     out = []
     for i, p in enumerate(paths):

@@ -83,6 +83,54 @@ KPIS: tuple[KPI, ...] = (
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}
 
+#: KPI groups by what they are computed from (the registry of operations says which groups each
+#: operation can change: :data:`geoplan.scenario.ops.OPERATIONS`).
+KPI_GROUPS: dict[str, tuple[str, ...]] = {
+    # parcels: land use, status, area, FAR
+    "land": (
+        "land_developed_mu",
+        "land_industrial_mu",
+        "land_research_mu",
+        "land_commercial_mu",
+        "land_residential_mu",
+        "land_public_mu",
+        "land_green_mu",
+        "land_undeveloped_mu",
+        "expansion_mu",
+        "floor_10k_m2",
+        "population",
+    ),
+    # the 亩均 evaluation of firms on parcels
+    "economy": (
+        "jobs",
+        "revenue_100m",
+        "value_added_100m",
+        "tax_100m",
+        "tax_per_mu",
+        "va_per_mu",
+        "class_A",
+        "class_B",
+        "class_C",
+        "class_D",
+        "low_efficiency_mu",
+    ),
+    # the infrastructure balance: parcels' demand, facilities, the road network (catchments)
+    "infra": (
+        "power_demand_mva",
+        "power_capacity_mva",
+        "substations_overloaded",
+        "substations_n1_fail",
+        "sewage_demand_m3d",
+        "sewage_capacity_m3d",
+        "plants_overloaded",
+        "unserved_power_mva",
+        "unserved_sewage_m3d",
+    ),
+    "constraints": ("constraint_violation_mu",),
+    # park coverage: residential parcels, parks and the walking network
+    "parks": ("park_500m_share",),
+}
+
 
 def developed_mask(parcels: pd.DataFrame, phase: str) -> np.ndarray:
     return parcels["status"].isin(list(infra.PHASE_STATUS[phase])).to_numpy()

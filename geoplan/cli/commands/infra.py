@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json, zone_path
+from geoplan.cli.output import EXIT_OK, dump_json, number, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--standards",
         help="folder with infra_coefficients.csv / infra_factors.yaml / coverage.yaml",
     )
-    p.add_argument("--tolerance", type=float, default=5.0, help="road snapping tolerance in metres")
+    p.add_argument(
+        "--tolerance",
+        type=number(lo=0, hi=100),
+        default=5.0,
+        help="road snapping tolerance in metres (0–100)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the summary")
     p.set_defaults(func=run)
 
 
@@ -87,31 +93,66 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(doc)
         return EXIT_OK
-    w = sys.stdout.write
-    w(f"基础设施平衡 / infrastructure balance — {settings.PHASE_LABELS[phase]} ({phase})\n")
-    for key, label in (("substations", "变电所 MVA"), ("sewage_plants", "污水处理厂 m³/d")):
-        w(f"{label}\n")
+    sys.stdout.write(human(doc, args.lang))
+    return EXIT_OK
+
+
+def human(doc: dict, lang: str = "zh") -> str:
+    """The human summary of a :func:`report` document (texts: :mod:`geoplan.text.alerts`)."""
+    from geoplan import settings
+    from geoplan.text import t
+
+    phase = doc["phase"]
+    out = [t("infra_cli_head", lang, phase=settings.PHASE_LABELS[phase], phase_key=phase)]
+    for key, kind in (("substations", "substation"), ("sewage_plants", "sewage_plant")):
+        unit = "MVA" if kind == "substation" else "m³/d"
+        out.append(t("infra_cli_kind", lang, kind=t(f"infra_kind_{kind}", lang), unit=unit))
         for it in doc[key]:
             ut = "—" if it["utilisation"] is None else f"{it['utilisation']:.0%}"
-            w(
-                f"  {it['name']:<18} 容量 {it['capacity']:>10,.1f}  需求 "
-                f"{it['demand']:>10,.1f}  {ut:>6}  {it['alert']}\n"
+            status = t(f"alert_status_{it['alert']}", lang)
+            out.append(
+                t(
+                    "infra_cli_row",
+                    lang,
+                    name=f"{it['name']:<18}",
+                    capacity=f"{it['capacity']:>10,.1f}",
+                    demand=f"{it['demand']:>10,.1f}",
+                    util=f"{ut:>6}",
+                    status=status,
+                )
             )
     for u in doc["unserved"]:
         if u["parcels"]:
-            w(
-                f"  未覆盖 / unserved {u['kind']}: {u['parcels']} 地块, "
-                f"{u['area_mu']:,.0f} 亩, {u['demand']:,.1f} {u['unit']}\n"
+            kind = t(f"infra_kind_{u['kind']}", lang)
+            out.append(
+                t(
+                    "infra_cli_unserved",
+                    lang,
+                    kind=kind,
+                    n=u["parcels"],
+                    area_mu=u["area_mu"],
+                    demand=u["demand"],
+                    unit=u["unit"],
+                )
             )
-    w(f"六纵五横 完成度 / frame completion: {doc['frame_completion']:.0%}\n")
+    out.append(t("infra_cli_frame", lang, share=doc["frame_completion"]))
     for r in doc["roads"]:
-        w(
-            f"  {r['frame']} {r['name']:<8} 已建 {r['built_km']:.1f} / 规划 {r['planned_km']:.1f} km\n"
+        out.append(
+            t(
+                "infra_cli_road",
+                lang,
+                frame=r["frame"],
+                name=f"{r['name']:<8}",
+                built=r["built_km"],
+                planned=r["planned_km"],
+            )
         )
-    w("服务覆盖 / coverage (居住建筑面积占比):\n")
+    out.append(t("infra_cli_coverage", lang))
     for k, v in doc["coverage"].items():
-        w(f"  {k:<14} {'—' if v is None else f'{v:.0%}'}\n")
+        share = "—" if v is None else f"{v:.0%}"
+        out.append(t("infra_cli_coverage_row", lang, what=t(f"in_cov_{k}", lang), share=share))
+    message = "message_en" if lang == "en" else "message"
     for a in doc["alerts"]:
         if a["severity"] != "info":
-            w(f"! {a['message']}\n")
-    return EXIT_OK
+            out.append(f"! {a[message]}")
+    return "\n".join(out) + "\n"

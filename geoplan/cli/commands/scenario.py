@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from geoplan.cli.output import EXIT_OK, dump_json
+from geoplan.cli.output import EXIT_OK, dump_json, output_file, output_folder, zone_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,33 +46,54 @@ def _progress(args: argparse.Namespace):
     return tell
 
 
-def run(args: argparse.Namespace) -> int:
-    from geoplan.scenario import run_scenario
+def check_out(out: str | None, *, gpkg: bool = True) -> Path | None:
+    """``--out`` checked before any work: a .gpkg file (where accepted) or a writable folder
+    that is not an existing file."""
+    if out is None:
+        return None
+    if gpkg and Path(out).suffix.lower() == ".gpkg":
+        return output_file(out, (".gpkg",), "--out")
+    return output_folder(out, "--out")
 
+
+def roots(args: argparse.Namespace) -> tuple[Path, ...]:
+    """Where the scenario's ``file:`` / ``base:`` may point: the zone folder (``--zone``), the
+    bundled sample, the project store folder (the scenario's own folder is added on load)."""
+    from geoplan.scenario.spec import default_roots
+
+    return (zone_path(args).parent, *default_roots())
+
+
+def run(args: argparse.Namespace) -> int:
+    from geoplan.scenario import load_scenario, run_scenario
+
+    out = check_out(args.out)
+    sc = load_scenario(args.path, roots=roots(args))
     store = based_on = None
     if args.store:  # the versions this run is based on are read before it starts
-        from geoplan.scenario import load_scenario
         from geoplan.store import open_store
 
         store = open_store(args.store)
-        pre_name = args.save_as or load_scenario(args.path).name
+        pre_name = args.save_as or sc.name
         based_on = (
             store.latest_version("scenario", pre_name),
             store.latest_version("result", pre_name),
         )
-    res = run_scenario(args.path, progress=_progress(args))
-    written = str(res.write(args.out)) if args.out else None
+    res = run_scenario(sc, progress=_progress(args))
+    written = str(res.write(out)) if out is not None else None
     saved = None
     if store is not None and based_on is not None:
         name = args.save_as or res.name
-        v, _ = store.save_many(  # the scenario and its result: one transaction, both or neither
-            [
-                ("scenario", name, res.scenario.text, based_on[0]),
-                ("result", name, res.store_payload(), based_on[1]),
-            ],
-            message=args.message,
+        version, _ = (
+            store.save_many(  # the scenario and its result: one transaction, both or neither
+                [
+                    ("scenario", name, res.scenario.text, based_on[0]),
+                    ("result", name, res.store_payload(), based_on[1]),
+                ],
+                message=args.message,
+            )
         )
-        saved = {"store": store.label, "name": name, "version": v}
+        saved = {"store": store.label, "name": name, "version": version}
     doc = res.summary() | {"output": written, "saved": saved}
     if args.json:
         dump_json(doc)
@@ -102,12 +124,15 @@ def run(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     from geoplan.scenario import compare as cmp
-    from geoplan.scenario import run_many
+    from geoplan.scenario import load_scenario, run_many
 
-    results = run_many(args.paths, progress=_progress(args))
-    if args.out:
+    out = check_out(args.out, gpkg=False)
+    allowed = roots(args)
+    specs = [load_scenario(p, roots=allowed) for p in args.paths]
+    results = run_many(specs, progress=_progress(args))
+    if out is not None:
         for r in results:
-            r.write(args.out)
+            r.write(out)
     c = cmp(results)
     if args.json:
         dump_json(c.summary())
