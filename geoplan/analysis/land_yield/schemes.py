@@ -291,7 +291,8 @@ def _line_index(
 
 class _Collector:
     def __init__(self, source: str, lines: dict[str, int]):
-        self.source, self.lines, self.problems = source, lines, []
+        self.source, self.lines = source, lines
+        self.problems: list[str] = []
 
     def line_of(self, path: str) -> int | None:
         while path:
@@ -423,7 +424,7 @@ def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = Non
         ):
             c.add(f"{gpath}.indicators", "is required: a list of {id, weight, benchmark|derive}")
             continue
-        specs = []
+        specs: list[IndicatorSpec] = []
         for i, ind in enumerate(gdoc["indicators"]):
             ipath = f"{gpath}.indicators[{i}]"
             if not isinstance(ind, dict):
