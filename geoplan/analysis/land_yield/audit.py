@@ -26,6 +26,16 @@ def _row(evaluation: Evaluation, firm_id: str) -> int:
     return int(pos)
 
 
+def _int(v: Any) -> int | None:
+    x = _f(v)
+    return None if x is None else int(x)
+
+
+def _label(ev: Evaluation, cls: str | None) -> str:
+    labels = ev.scheme_obj.labels if ev.scheme_obj else CLASS_LABELS
+    return labels.get(cls or "", CLASS_LABELS.get(cls or "", ""))
+
+
 def explain(evaluation: Evaluation, firm_id: str) -> dict:
     """Breakdown of one firm's score, and the what-if to the next class.
 
@@ -56,15 +66,18 @@ def explain(evaluation: Evaluation, firm_id: str) -> dict:
         if cls is None:
             hit = evaluation.unscored.loc[evaluation.unscored["firm_id"] == str(firm_id), "reason"]
             reason = hit.iloc[0] if len(hit) else ""
-        note = (
-            "随宗地主定级 / class follows the land holder" if fr["class_source"] == "holder" else ""
-        )
+        note = {
+            "holder": "随宗地主定级 / class follows the land holder",
+            "scope": "不在方案评价名单范围 / outside every list of the scheme",
+        }.get(str(fr["class_source"] or ""), "")
         return {
             **base,
             "components": [],
             "score": None,
             "class": cls,
-            "class_label": CLASS_LABELS.get(cls or "", ""),
+            "class_label": _label(evaluation, cls),
+            "class_source": fr["class_source"] or None,
+            "list": fr["list"] or None,
             "reason": reason or note,
             "to_next_class": [],
         }
@@ -72,52 +85,115 @@ def explain(evaluation: Evaluation, firm_id: str) -> dict:
     res = evaluation.parts["groups"][gname]
     j = int(np.searchsorted(res["idx"], i))
     sch = evaluation.scheme_obj
-    comps = []
-    for k, info in enumerate(res["bench"]):
-        d = INDICATORS[info["id"]]
-        comps.append(
-            {
-                "indicator": d.id,
-                "label_zh": d.label_zh,
-                "unit": d.unit,
-                "value": _f(fr[d.id]),
-                "benchmark": _f(info.get("benchmark")),
-                "benchmark_rule": info.get("benchmark_rule"),
-                "normalized": float(res["norm"][j, k]),
-                "weight": float(info["weight"]),
-                "contribution": float(res["contrib"][j, k]),
-                "substituted": bool(res["subst"][j, k]),
-            }
-        )
+    assert sch is not None  # evaluate() always records the scheme it used
+    comps = [_component(evaluation, res, j, k, fr) for k in range(len(res["bench"]))]
+    if "adj" in res:
+        lst = sch.groups[gname]
+        items = [a for a in sch.adjustments if a.kind != "veto"]
+        for q, a in enumerate(items):
+            pts = float(res["adj"][j, q])
+            if pts != 0.0:
+                comps.append(
+                    {
+                        "indicator": a.item,
+                        "kind": "adjustment",
+                        "label_zh": a.label_zh,
+                        "unit": "分",
+                        "value": None,
+                        "benchmark": None,
+                        "benchmark_rule": f"{a.kind} {a.points:g} 分/次"
+                        + (f", ≤ {a.max_points:g}" if a.max_points is not None else ""),
+                        "normalized": None,
+                        "weight": None,
+                        "contribution": pts,
+                        "substituted": False,
+                        "list": lst.name,
+                    }
+                )
     score = float(res["score"][j])
+    veto = str(fr.get("veto") or "")
     return {
         **base,
         "components": comps,
         "score": score,
         "class": cls,
-        "class_label": CLASS_LABELS.get(str(cls), ""),
-        "rank": int(fr["rank"]),
+        "class_label": _label(evaluation, cls),
+        "list": fr["list"],
+        "class_source": fr["class_source"],
+        "veto": veto or None,
+        "rank": _int(fr["rank"]),
         "unit": fr["unit"],
-        "unit_n": int(fr["unit_n"]),
-        "method": sch.method if sch else None,
+        "unit_n": _int(fr["unit_n"]),
+        "method": sch.method,
         "to_next_class": _to_next_class(evaluation, i, j, res, score, str(cls)),
     }
+
+
+def _component(ev: Evaluation, res: dict, j: int, k: int, fr: Any) -> dict:
+    """One indicator of a firm's score, with the benchmark, its rule and Σnum/Σden of the unit."""
+    info = res["bench"][k]
+    d = INDICATORS[info["id"]]
+    u_code = (
+        int(ev.parts["unit_labels"].index(fr["unit"]))
+        if fr["unit"] in ev.parts["unit_labels"]
+        else -1
+    )
+    urow = next((r for r in info.get("units", []) if r["unit"] == u_code), None)
+    out: dict[str, Any] = {
+        "indicator": d.id,
+        "kind": "indicator",
+        "label_zh": d.label_zh,
+        "unit": d.unit,
+        "value": _f(fr[d.id]),
+        "benchmark": _f(res["b"][j, k]),
+        "benchmark_rule": info.get("rule_text"),
+        "benchmark_source": info.get("source") or None,
+        "normalized": float(res["norm"][j, k]),
+        "weight": float(info["weight"]),
+        "contribution": float(res["contrib"][j, k]),
+        "substituted": bool(res["subst"][j, k]),
+    }
+    if info.get("rule") == "aggregate" and urow is not None:
+        out.update(
+            benchmark_year=urow["year"],
+            benchmark_numerator=d.numerator if d.denominator != "parcel" else f"{d.id}×land_mu",
+            benchmark_denominator=d.denominator if d.denominator != "parcel" else "land_mu",
+            benchmark_num_sum=urow["num_sum"],
+            benchmark_den_sum=urow["den_sum"],
+            benchmark_firms=urow["n_firms"],
+            benchmark_k=info.get("k"),
+        )
+    elif info.get("rule") == "min-max":
+        out.update(min=_f(res["lo"][j, k]), max=_f(res["hi"][j, k]))
+    return out
 
 
 def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls: str) -> list[dict]:
     if cls == "A":
         return []
+    fr0 = ev.firms.iloc[i]
+    if fr0["class_source"] == "veto":
+        return [
+            {
+                "next_class": None,
+                "reachable": False,
+                "note": "一票否决: 指标提升不改变等级 / vetoed: no indicator change lifts the class",
+            }
+        ]
     nxt = CLASS_ORDER[CLASS_ORDER.index(cls) - 1]
     sch = ev.scheme_obj
     assert sch is not None  # evaluate() always records the scheme it used
     fr = ev.firms.iloc[i]
-    if sch.classes.rule == "threshold":
-        target = float(sch.classes.thresholds[nxt])
+    rule = sch.class_rule(sch.groups[fr["group"]])
+    strict = rule.rule == "percentile"  # ties go to the worse class: the score must exceed it
+    if rule.rule == "threshold":
+        target = float(rule.thresholds[nxt])
     else:
         peers = ev.firms[
             (ev.firms["unit"] == fr["unit"])
             & (ev.firms["group"] == fr["group"])
             & (ev.firms["class"] == nxt)
+            & (ev.firms["class_source"] == "score")
         ]
         if peers.empty:
             return [
@@ -141,6 +217,7 @@ def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls:
             "label_zh": d.label_zh,
             "next_class": nxt,
             "target_score": target,
+            "strictly_above": strict,
             "current_value": _f(fr[d.id]),
             "unit": d.unit,
         }
@@ -152,14 +229,14 @@ def _to_next_class(ev: Evaluation, i: int, j: int, res: dict, score: float, cls:
             out.append(item)
             continue
         if sch.method == "ratio":
-            b = info["benchmark"]
+            b = float(res["b"][j, k])
             x = (
                 n_req / 100.0 * b
                 if info["direction"] == "benefit"
                 else (b / (n_req / 100.0) if n_req > 0 else np.inf)
             )
         else:
-            lo, hi = info["min"], info["max"]
+            lo, hi = float(res["lo"][j, k]), float(res["hi"][j, k])
             t = (n_req - 20.0) / 80.0
             x = lo + t * (hi - lo) if info["direction"] == "benefit" else hi - t * (hi - lo)
         if not np.isfinite(x):

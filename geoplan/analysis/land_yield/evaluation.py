@@ -1,5 +1,6 @@
-"""Orchestration: :func:`evaluate` runs land shares → indicators → scores → classes → parcels,
-aggregates, compliance and 低效用地, and returns an :class:`Evaluation`."""
+"""Orchestration: :func:`evaluate` runs land shares → lists and T rules → benchmarks and scores
+→ adjustments → classes → parcels, aggregates, compliance and 低效用地, and returns an
+:class:`Evaluation`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan.analysis.land_yield.aggregates import aggregate, parcel_indicators
+from geoplan.analysis.land_yield.attributes import Adjustments, adjustments_for
+from geoplan.analysis.land_yield.benchmarks import Figures
 from geoplan.analysis.land_yield.classes import assign_classes
 from geoplan.analysis.land_yield.common import (
     ALL_CLASSES,
@@ -26,9 +29,10 @@ from geoplan.analysis.land_yield.common import (
     _take_str,
 )
 from geoplan.analysis.land_yield.indicators import CORE_INDICATORS, compute_indicators
+from geoplan.analysis.land_yield.lists import TRules, assign_lists, t_rules, unit_codes
 from geoplan.analysis.land_yield.plates import plate_codes
 from geoplan.analysis.land_yield.schemes import Scheme, load_scheme
-from geoplan.analysis.land_yield.scoring import _score_group
+from geoplan.analysis.land_yield.scoring import score_list
 from geoplan.analysis.land_yield.summary import summary
 from geoplan.analysis.land_yield.tenants import (
     LAND_RULES,
@@ -37,8 +41,13 @@ from geoplan.analysis.land_yield.tenants import (
     _prepare_firms,
     land_shares,
 )
+from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)
+
+#: How a firm got its class (``Evaluation.firms.class_source``).
+CLASS_SOURCES = ("score", "exclusion", "holder", "veto", "scope")
+_SCORE, _EXCL, _HOLDER, _VETO, _SCOPE = 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -48,11 +57,15 @@ class Evaluation:
     Attributes
     ----------
     firms
-        One row per firm: ``land_mu`` (land used), ``land_rule`` (own/share/holder), every indicator
-        of :data:`geoplan.analysis.land_yield.schemes.INDICATORS`, ``group`` (规上/规下), ``unit`` (evaluation unit),
-        ``score``, ``class`` (A/B/C/D/T; empty for unscored), ``class_source`` (score/holder/
-        exclusion), ``t_reason``, ``substituted`` (indicators given the average score), ``rank``
-        and ``unit_n``.
+        One row per firm: ``land_mu`` (land used), ``land_rule`` (own/share/holder), every
+        indicator of :data:`geoplan.analysis.land_yield.schemes.INDICATORS`, ``list`` (the
+        评价名单 taking the firm; empty outside the scheme's scope), ``group`` (the list, for
+        scored firms), ``unit`` (evaluation unit), ``benchmark_<indicator>`` (the benchmark the
+        firm was compared with), ``bonus`` (net 加分/扣分 points), ``veto`` (一票否决 items),
+        ``min_land_ok``, ``score``, ``class`` (A/B/C/D/T; empty for unscored and out-of-scope
+        firms), ``class_source`` (score/exclusion/holder/veto/scope), ``t_reason``,
+        ``substituted`` (indicators given the average score), ``rank`` (worst position of the
+        firm's tie) and ``unit_n``.
     parcels
         GeoDataFrame: parcel fields plus summed firm figures, parcel indicators (亩均税收 …),
         ``industry`` (of the largest land user), ``class`` (of the largest land user).
@@ -88,11 +101,16 @@ class Evaluation:
         cols = [
             "firm_id",
             "parcel_id",
+            "list",
             "group",
             "unit",
             "land_mu",
             "land_rule",
+            "min_land_ok",
             *ind,
+            *[f"benchmark_{i}" for i in ind],
+            "bonus",
+            "veto",
             "score",
             "class",
             "class_source",
@@ -150,6 +168,245 @@ class Evaluation:
         vc = self.firms["class"].value_counts()
         return {k: int(vc.get(k, 0)) for k in ALL_CLASSES}
 
+    def list_counts(self) -> dict[str, dict[str, int]]:
+        """Firms per class on each 评价名单 (the lists of the scheme, in order)."""
+        out: dict[str, dict[str, int]] = {}
+        names = self.scheme_obj.groups if self.scheme_obj else {}
+        for name in names:
+            vc = self.firms.loc[self.firms["list"] == name, "class"].value_counts()
+            out[name] = {k: int(vc.get(k, 0)) for k in ALL_CLASSES}
+        return out
+
+
+# ------------------------------------------------------------------------------------------
+# evaluate
+# ------------------------------------------------------------------------------------------
+
+
+def _inputs(
+    parcels: gpd.GeoDataFrame, firms: pd.DataFrame, plates: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    _need(parcels, ("parcel_id", "area_mu", "far", "coverage", "land_use"), "parcels")
+    f = _prepare_firms(firms)
+    p = (
+        parcels.reset_index(drop=True)
+        if isinstance(parcels, gpd.GeoDataFrame)
+        else gpd.GeoDataFrame(parcels.reset_index(drop=True))
+    )
+    if "plate" not in p.columns:
+        p["plate"] = None
+    if plates is not None and p["plate"].isna().any():
+        joined = _labels(plate_codes(p, plates), [str(x) for x in plates["name"]], None)
+        p["plate"] = (
+            joined
+            if p["plate"].isna().all()
+            else p["plate"].astype(object).where(p["plate"].notna(), joined.astype(object))
+        )
+    if "status" not in p.columns:
+        p["status"] = "built"
+    return p, f
+
+
+@dataclass
+class _State:
+    """Per-firm arrays while classifying (codes, not strings)."""
+
+    n: int
+    list_code: np.ndarray
+    t: TRules
+    unit_code: np.ndarray
+    unit_labels: list[str]
+    scored: np.ndarray
+    score: np.ndarray
+    cls: np.ndarray  # 0–3 = A–D, 4 = T, −1 = none
+    rank: np.ndarray
+    unit_n: np.ndarray
+    source: np.ndarray
+    bonus: np.ndarray
+    veto_text: np.ndarray
+    bench: dict[str, np.ndarray]
+    subst_code: np.ndarray
+    subst_labels: list[str] = field(default_factory=list)
+    groups: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, n: int, list_code: np.ndarray, t: TRules, unit: tuple) -> _State:
+        nan = np.full(n, np.nan)
+        return cls(
+            n, list_code, t, unit[0], unit[1], np.zeros(n, bool), nan.copy(),
+            np.full(n, -1, dtype=np.int8), nan.copy(), nan.copy(), np.zeros(n, dtype=np.int8),
+            nan.copy(), np.full(n, "", dtype=object), {}, np.full(n, -1, dtype=np.int64),
+        )  # fmt: skip
+
+
+def _score_lists(
+    st: _State,
+    sch: Scheme,
+    values: dict[str, np.ndarray],
+    fig: Figures,
+    adj: Adjustments,
+) -> None:
+    """Benchmarks, scores and adjustments of every list, then classes (veto → D)."""
+    for iid in sch.indicator_ids:
+        st.bench[iid] = np.full(st.n, np.nan)
+    has_adj = adj.points.shape[1] > 0
+    for k, lst in enumerate(sch.lists):
+        members = st.scored & (st.list_code == k)
+        if not members.any():
+            continue
+        res = score_list(values, members, sch, lst, st.unit_code, st.unit_labels, fig)
+        idx = res["idx"]
+        if has_adj:
+            pts = adj.points[idx]
+            s = res["score"]
+            for j in range(pts.shape[1]):  # item by item, as explain() adds them
+                s = s + pts[:, j]
+            res["score"], res["adj"] = s, pts
+            st.bonus[idx] = adj.total[idx]
+        st.score[idx] = res["score"]
+        for j, iid in enumerate(res["indicators"]):
+            st.bench[iid][idx] = res["b"][:, j]
+        if res["subst"].any():
+            bits = (res["subst"].astype(np.int64) << np.arange(res["subst"].shape[1])).sum(axis=1)
+            u, inv = np.unique(bits, return_inverse=True)
+            ids = res["indicators"]
+            labels = [",".join(ids[j] for j in range(len(ids)) if (b >> j) & 1) for b in u]
+            offs = len(st.subst_labels)
+            st.subst_labels.extend(labels)
+            st.subst_code[idx] = np.where(bits > 0, inv + offs, -1)
+        st.groups[lst.name] = res
+        vetoed = adj.veto[idx]
+        ranked = idx[~vetoed]
+        c, r, sz = assign_classes(
+            st.score[ranked], st.unit_code[ranked], np.zeros(len(ranked)), sch.class_rule(lst)
+        )
+        st.cls[ranked], st.rank[ranked], st.unit_n[ranked] = c, r, sz
+        st.source[ranked] = _SCORE
+        st.cls[idx[vetoed]] = 3
+        st.source[idx[vetoed]] = _VETO
+        st.veto_text[idx[vetoed]] = adj.veto_text[idx[vetoed]]
+
+
+def _follow_holder(
+    st: _State,
+    follow: np.ndarray,
+    pidx: np.ndarray,
+    land: np.ndarray,
+    rule: np.ndarray,
+    reason: np.ndarray,
+    firm_id: pd.Series,
+    n_parcels: int,
+) -> np.ndarray:
+    """Firms in *follow* take the class of their parcel's main land holder (largest land, then
+    a firm_id hash); returns the firms left without one (their holder has no class)."""
+    unscored = reason != 0
+    first_p, main = _main_user(pidx, land, firm_id, ~unscored & (rule == 0) & ~follow)
+    holder_cls = np.full(n_parcels, -1, dtype=np.int8)
+    holder_cls[first_p] = st.cls[main]
+    holder_t = np.zeros(n_parcels, dtype=np.int16)
+    holder_t[first_p] = st.t.code[main]
+    sp = np.maximum(pidx, 0)
+    st.cls[follow] = holder_cls[sp[follow]]
+    st.t.code[follow] = holder_t[sp[follow]]
+    st.source[follow] = _HOLDER
+    nohold = follow & (st.cls < 0)
+    reason[nohold & (reason == 0)] = 7
+    st.source[nohold] = 0
+    return nohold
+
+
+def _classify(
+    sch: Scheme,
+    f: pd.DataFrame,
+    p: pd.DataFrame,
+    lands: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    values: dict[str, np.ndarray],
+    year: int,
+    attributes: pd.DataFrame | None,
+    history: pd.DataFrame | None,
+) -> tuple[_State, np.ndarray]:
+    """Lists, T rules, scores and classes of every firm; returns the state and the final
+    unscored mask (firms without land, and followers whose holder has no class)."""
+    pidx, land, rule, reason = lands
+    n = len(f)
+    unscored = reason != 0
+    holder_mode = (rule == 2) & ~unscored
+    # tenants in holder mode are in a list's scope (or not) like anyone; in scope they follow
+    list_code = assign_lists(f, land, ~unscored, sch)
+    t, follow = t_rules(f, p, pidx, land, list_code, sch, year)
+    st = _State.empty(n, list_code, t, unit_codes(f, p, pidx, sch))
+    follow_all = (holder_mode & (list_code >= 0)) | follow
+    t.code[follow_all | unscored] = 0
+    is_t = t.code > 0
+    st.scored = ~unscored & (list_code >= 0) & ~is_t & ~follow_all
+    fig = Figures(f, land, year, history)
+    adj = adjustments_for(f["firm_id"], attributes, sch, year)
+    _score_lists(st, sch, values, fig, adj)
+    st.cls[is_t] = 4
+    st.source[is_t] = _EXCL
+    st.source[~unscored & (list_code < 0) & ~follow_all] = _SCOPE
+    if follow_all.any():
+        nohold = _follow_holder(st, follow_all, pidx, land, rule, reason, f["firm_id"], len(p))
+        unscored = unscored | nohold
+    return st, unscored
+
+
+def _firm_table(
+    sch: Scheme,
+    f: pd.DataFrame,
+    p: pd.DataFrame,
+    lands: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    values: dict[str, np.ndarray],
+    st: _State,
+) -> pd.DataFrame:
+    pidx, land, rule, _ = lands
+    known = pidx >= 0
+    sp = np.maximum(pidx, 0)
+    plate_codes_p, plate_names = pd.factorize(p["plate"])
+    plate_code = np.where(known, plate_codes_p[sp], -1)
+    names = [lst.name for lst in sch.lists]
+    min_land = np.array([lst.min_land_mu or 0.0 for lst in sch.lists] + [0.0])
+    lm = np.nan_to_num(land, nan=0.0)
+    cols: dict[str, Any] = {
+        "firm_id": f["firm_id"].astype(str),
+        "name": f["name"],
+        "parcel_id": f["parcel_id"].astype(str),
+        "plate": _labels(plate_code, [str(x) for x in plate_names], None),
+        "industry": f["industry"],
+        "scale": f["scale"],
+        "sector": f["sector"],
+        "tenure": f["tenure"].fillna("own"),
+        "high_tech": f["high_tech"].fillna(False).astype(bool),
+        "land_use": _take_str(p["land_use"], np.where(known, sp, -1), ""),
+        "land_mu": land,
+        "land_rule": _labels(rule.astype(np.int64), LAND_RULES),
+        "rented_floor_m2": _num(f["rented_floor_m2"]),
+    }
+    for col in (*SUM_FIELDS, "emissions_t", "electricity_mwh"):
+        cols[col] = _num(f[col])
+    for iid, v in values.items():
+        cols[iid] = v
+    for iid, b in st.bench.items():
+        cols[f"benchmark_{iid}"] = b
+    cols.update(
+        {
+            "list": _labels(st.list_code, names),
+            "group": _labels(np.where(st.scored, st.list_code, -1), names),
+            "unit": _labels(np.where(st.scored, st.unit_code, -1), st.unit_labels),
+            "min_land_ok": lm >= min_land[st.list_code],
+            "bonus": st.bonus,
+            "veto": pd.Series(st.veto_text, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+            "score": st.score,
+            "class": _labels(st.cls.astype(np.int64), ALL_CLASSES),
+            "class_source": _labels(st.source.astype(np.int64) - 1, CLASS_SOURCES),
+            "t_reason": _labels(st.t.code.astype(np.int64) - 1, st.t.labels),
+            "substituted": _labels(st.subst_code, st.subst_labels),
+            "rank": st.rank,
+            "unit_n": st.unit_n,
+        }
+    )
+    return pd.DataFrame(cols, copy=False)
+
 
 def evaluate(
     parcels: gpd.GeoDataFrame,
@@ -160,9 +417,11 @@ def evaluate(
     structure: gpd.GeoDataFrame | None = None,
     clusters: gpd.GeoDataFrame | None = None,
     year: int | None = None,
-    tenant_rule: str = "share",
+    tenant_rule: str | None = None,
     compliance_edition: str = "2023",
     with_extras: bool = True,
+    attributes: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Evaluate every firm and parcel under *scheme*.
 
@@ -184,14 +443,20 @@ def evaluate(
         :data:`DEFAULT_YEAR`.
     tenant_rule
         ``"share"`` (tenants get rented floor / building floor × parcel land) or ``"holder"``
-        (tenants take the land holder's class).
+        (tenants take the land holder's class); default: the scheme's ``tenants`` policy.
     compliance_edition
         ``"2023"`` (建筑系数 ≥ 40 %) or ``"2008"`` (≥ 30 %) 工业项目建设用地控制指标.
     with_extras
         Compute compliance and 低效用地 (default). The bench and quick what-ifs may skip them.
+    attributes
+        The firm-attributes table (:func:`geoplan.analysis.land_yield.attributes.read_attributes`)
+        for the scheme's 加分/扣分/一票否决 items.
+    history
+        Firm figures of other years (``firm_id, year`` + figures) for benchmarks of a named year.
     """
     from geoplan.analysis import compliance as gcompliance
     from geoplan.analysis import low_efficiency as glow
+    from geoplan.analysis.land_yield.attributes import check_attributes
 
     ticks: list[tuple[str, float]] = [("start", time.perf_counter())]
 
@@ -200,175 +465,38 @@ def evaluate(
 
     sch = load_scheme(scheme)
     year = int(year if year is not None else firms.attrs.get("year", DEFAULT_YEAR))
-    _need(parcels, ("parcel_id", "area_mu", "far", "coverage", "land_use"), "parcels")
-    f = _prepare_firms(firms)
-    p = (
-        parcels.reset_index(drop=True)
-        if isinstance(parcels, gpd.GeoDataFrame)
-        else gpd.GeoDataFrame(parcels.reset_index(drop=True))
-    )
-    if "plate" not in p.columns:
-        p["plate"] = None
-    if plates is not None and p["plate"].isna().any():
-        joined = _labels(plate_codes(p, plates), [str(x) for x in plates["name"]], None)
-        p["plate"] = (
-            joined
-            if p["plate"].isna().all()
-            else p["plate"].astype(object).where(p["plate"].notna(), joined.astype(object))
-        )
-    if "status" not in p.columns:
-        p["status"] = "built"
-
+    if tenant_rule is None:
+        tenant_rule = "holder" if sch.tenants == "holder" else "share"
+    elif tenant_rule not in ("share", "holder"):
+        msg = f"tenant_rule must be 'share' or 'holder', got {tenant_rule!r}"
+        raise GeoplanError(msg)
+    p, f = _inputs(parcels, firms, plates)
+    if attributes is not None:
+        attributes = check_attributes(attributes, firm_ids=f["firm_id"])
     tick("plates")
-    pidx, land, rule, reason = land_shares(f, p, tenant_rule=tenant_rule)
+    lands = land_shares(f, p, tenant_rule=tenant_rule)
+    pidx, land, _, reason = lands
     tick("land_shares")
     known = pidx >= 0
     sp = np.maximum(pidx, 0)
-    n = len(f)
-
     p_far = np.where(known, _num(p["far"])[sp], np.nan)
     p_cov = np.where(known, _num(p["coverage"])[sp], np.nan)
-    plate_codes_p, plate_names = pd.factorize(p["plate"])
-    plate_code = np.where(known, plate_codes_p[sp], -1)
     ind_ids = list(dict.fromkeys([*CORE_INDICATORS, *sch.indicator_ids]))
     values = compute_indicators(f, land, p_far, p_cov, ind_ids)
-
-    scale_codes, scale_names = pd.factorize(f["scale"].astype(str))
-    scale_names = [str(x) for x in scale_names]
-    unscored = reason != 0
-    # --- T class: outside the scheme or excluded by its rules (codes into t_labels) ----------
-    ex = sch.exclusions
-    t_labels: list[str] = [""]
-    t_code = np.zeros(n, dtype=np.int16)
-
-    def t_add(mask: np.ndarray, text: str) -> None:
-        t_labels.append(text)
-        t_code[mask & (t_code == 0)] = len(t_labels) - 1
-
-    founded = _num(f["founded"])
-    if ex.founded_within_years is not None:
-        t_add(
-            np.isfinite(founded) & (year - founded < ex.founded_within_years),
-            f"成立不满{ex.founded_within_years}年 / founded < {ex.founded_within_years} years before {year}",
-        )
-    if ex.sectors:
-        t_add(f["sector"].isin(list(ex.sectors)).to_numpy(dtype=bool), "公用事业(水电气) / utility")
-    if ex.land_uses:
-        lu_p = p["land_use"].astype(str).isin(list(ex.land_uses)).to_numpy(dtype=bool)
-        t_add(known & lu_p[sp], "公用设施用地 / utility land")
-    group_code = {g: scale_names.index(g) if g in scale_names else -2 for g in sch.groups}
-    in_scheme = np.isin(scale_codes, [c for c in group_code.values() if c >= 0])
-    t_add(~in_scheme, "方案不评价该规模组 / the scheme has no indicators for this scale")
-    for gname, g in sch.groups.items():
-        if g.min_land_mu:
-            t_add(
-                (scale_codes == group_code[gname])
-                & (np.nan_to_num(land, nan=0.0) < g.min_land_mu)
-                & ~unscored,
-                f"{gname}用地不足{g.min_land_mu:g}亩 / below {g.min_land_mu:g} 亩",
-            )
-    holder_mode_tenant = (rule == 2) & ~unscored  # tenants in holder mode follow the holder (below)
-    t_code[holder_mode_tenant | unscored] = 0
-    is_t = t_code > 0
-    scored = ~unscored & ~is_t & ~holder_mode_tenant
-
-    if sch.classes.unit == "plate":
-        unit_code = plate_code
-        unit_labels = [str(x) for x in plate_names]
-    else:
-        unit_code = np.zeros(n, dtype=np.int64)
-        unit_labels = ["zone"]
-
-    score = np.full(n, np.nan)
-    cls = np.full(n, -1, dtype=np.int8)  # 0–3 = A–D, 4 = T, −1 = none
-    rank = np.full(n, np.nan)
-    unit_n = np.full(n, np.nan)
-    source = np.zeros(n, dtype=np.int8)  # 0 "", 1 score, 2 exclusion, 3 holder
-    subst_code = np.full(n, -1, dtype=np.int64)
-    subst_labels: list[str] = []
-    parts: dict[str, Any] = {"groups": {}}
-    for gname in sch.groups:
-        members = scored & (scale_codes == group_code[gname])
-        if not members.any():
-            continue
-        res = _score_group(values, members, sch, gname)
-        score[res["idx"]] = res["score"]
-        if res["subst"].any():
-            bits = (res["subst"].astype(np.int64) << np.arange(res["subst"].shape[1])).sum(axis=1)
-            u, inv = np.unique(bits, return_inverse=True)
-            ids = res["indicators"]
-            labels = [",".join(ids[j] for j in range(len(ids)) if (b >> j) & 1) for b in u]
-            offs = len(subst_labels)
-            subst_labels.extend(labels)
-            subst_code[res["idx"]] = np.where(bits > 0, inv + offs, -1)
-        parts["groups"][gname] = res
-    tick("indicators+score")
-    s_idx = np.flatnonzero(scored)
-    c, r, sz = assign_classes(score[s_idx], unit_code[s_idx], scale_codes[s_idx], sch)
-    cls[s_idx], rank[s_idx], unit_n[s_idx] = c, r, sz
-    source[s_idx] = 1
-    cls[is_t] = 4
-    source[is_t] = 2
-    if holder_mode_tenant.any():
-        # tenant takes the class of the parcel's main land holder (largest land, then firm_id hash)
-        first_p, main = _main_user(pidx, land, f["firm_id"].astype(str), ~unscored & (rule == 0))
-        holder_cls = np.full(len(p), -1, dtype=np.int8)
-        holder_cls[first_p] = cls[main]
-        holder_t = np.zeros(len(p), dtype=np.int16)
-        holder_t[first_p] = t_code[main]
-        hm = holder_mode_tenant
-        cls[hm] = holder_cls[sp[hm]]
-        t_code[hm] = holder_t[sp[hm]]
-        source[hm] = 3
-        nohold = hm & (cls < 0)
-        reason[nohold & (reason == 0)] = 7
-        unscored = unscored | nohold
-        source[nohold] = 0
-
-    tick("classes")
-    plate_lab = _labels(plate_code, [str(x) for x in plate_names], None)
-    cols: dict[str, Any] = {
-        "firm_id": f["firm_id"].astype(str),
-        "name": f["name"],
-        "parcel_id": f["parcel_id"].astype(str),
-        "plate": plate_lab,
-        "industry": f["industry"],
-        "scale": f["scale"],
-        "sector": f["sector"],
-        "tenure": f["tenure"].fillna("own"),
-        "high_tech": f["high_tech"].fillna(False).astype(bool),
-        "land_use": _take_str(p["land_use"], np.where(known, sp, -1), ""),
-        "land_mu": land,
-        "land_rule": _labels(rule.astype(np.int64), LAND_RULES),
-        "rented_floor_m2": _num(f["rented_floor_m2"]),
-    }
-    for col in (*SUM_FIELDS, "emissions_t", "electricity_mwh"):
-        cols[col] = _num(f[col])
-    for iid in ind_ids:
-        cols[iid] = values[iid]
-    cols.update(
-        {
-            "group": _labels(np.where(scored, scale_codes, -1), scale_names),
-            "unit": _labels(np.where(scored, unit_code, -1), unit_labels),
-            "score": score,
-            "class": _labels(cls.astype(np.int64), ALL_CLASSES),
-            "class_source": _labels(source.astype(np.int64) - 1, ("score", "exclusion", "holder")),
-            "t_reason": _labels(t_code.astype(np.int64) - 1, t_labels[1:]),
-            "substituted": _labels(subst_code, subst_labels),
-            "rank": rank,
-            "unit_n": unit_n,
-        }
-    )
-    out = pd.DataFrame(cols, copy=False)
+    st, unscored = _classify(sch, f, p, lands, values, year, attributes, history)
+    tick("indicators+score+classes")
+    out = _firm_table(sch, f, p, lands, values, st)
     u_idx = np.flatnonzero(unscored)
     unscored_df = out.iloc[u_idx][["firm_id", "name", "parcel_id", "tenure", "scale"]].reset_index(
         drop=True
     )
     unscored_df["reason"] = np.asarray(UNSCORED_REASONS, dtype=object)[reason[u_idx]]
-    parts["row_of"] = pd.Index(out["firm_id"])
-    parts["scored_mask"] = scored
-    is_t = cls == 4
-
+    parts: dict[str, Any] = {
+        "groups": st.groups,
+        "row_of": pd.Index(out["firm_id"]),
+        "scored_mask": st.scored,
+        "unit_labels": st.unit_labels,
+    }
     tick("firm_table")
     parcels_out = parcel_indicators(p, out, pidx)
     tick("parcel_indicators")
@@ -391,9 +519,9 @@ def evaluate(
     )
     logger.info(
         "evaluated %d firms (%d scored, %d T, %d unscored) with %s",
-        n,
-        scored.sum(),
-        is_t.sum(),
+        len(f),
+        st.scored.sum(),
+        (st.cls == 4).sum(),
         unscored.sum(),
         sch.name,
     )

@@ -46,6 +46,10 @@ def summary(ev: Evaluation) -> dict:
             str(k): int(v) for k, v in ev.unscored["reason"].value_counts().items()
         },
         "classes": ev.class_counts(),
+        "unit": ev.scheme_obj.unit if ev.scheme_obj else "zone",
+        "firms_out_of_scope": int(ev.firms["class_source"].eq("scope").sum()),
+        "lists": ev.list_counts(),
+        "vetoed": int(ev.firms["class_source"].eq("veto").sum()),
         "by_plate": by_plate,
         "zone": {
             "tax_per_mu": _r(z["tax_per_mu"]),

@@ -26,8 +26,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tenant-rule",
         choices=["share", "holder"],
-        default="share",
-        help="tenants: land share by rented floor (share) or the land holder's class (holder)",
+        default=None,
+        help="tenants: land share by rented floor (share) or the land holder's class (holder); "
+        "default: the scheme's tenants policy",
+    )
+    p.add_argument(
+        "--attributes",
+        help="firm-attributes table for 加分/扣分/一票否决 (firm_id,item,value,year CSV); "
+        "default: the zone's tables/firm_attributes.csv when the zone's own firms are evaluated",
     )
     p.add_argument(
         "--edition",
@@ -82,10 +88,17 @@ def _evaluate(args: argparse.Namespace):
         firms = load_layer(args.firms, "firms").data
     else:
         parcels, firms = zone.layers["parcels"], zone.layers["firms"]
+    from geoplan.analysis.land_yield.attributes import read_attributes
+
+    attr_path = args.attributes
+    if attr_path is None and not args.firms and zone.profile is not None:
+        attr_path = zone.profile.table("firm_attributes")  # the zone's table for the zone's firms
+    attributes = read_attributes(attr_path, firms["firm_id"]) if attr_path else None
     return evaluate(
         parcels,
         firms,
         scheme,
+        attributes=attributes,
         plates=zone.layers.get("plates"),
         structure=zone.layers.get("structure"),
         clusters=zone.layers.get("clusters"),
@@ -172,6 +185,9 @@ def run_explain(args: argparse.Namespace) -> int:
     if not d["components"]:
         w(f"  {d.get('reason', '')}\n")
     for c in d["components"]:
+        if c.get("kind") == "adjustment":
+            w(f"  {c['label_zh']:<10} {c['benchmark_rule']} → {c['contribution']:+.3f}\n")
+            continue
         v = "—" if c["value"] is None else f"{c['value']:.4g}"
         b = "—" if c["benchmark"] is None else f"{c['benchmark']:.4g}"
         sub = " (均值替代)" if c["substituted"] else ""
