@@ -221,6 +221,12 @@ def aggregate(
         gi.insert(0, "clusters", cl.reindex(gi.index).to_numpy())
     out["industry"] = gi.reset_index()
 
+    out["zone"] = pd.DataFrame([_zone_totals(pe, fi)])
+    return out
+
+
+def _zone_totals(pe: gpd.GeoDataFrame, fi: pd.DataFrame) -> dict:
+    """Zone totals, 亩均 figures and land productivity against the 2011 national averages."""
     # zone totals and national benchmarks
     has = pe["n_firms"].to_numpy() > 0
     occ = float(_num(pe["area_mu"])[has].sum())
@@ -261,5 +267,4 @@ def aggregate(
         "output_note": "产出 = 营业收入 (revenue) as the output proxy; 2011 national development-zone averages",
         **{f"n_{k}": int(counts.get(k, 0)) for k in ALL_CLASSES},
     }
-    out["zone"] = pd.DataFrame([zone])
-    return out
+    return zone
