@@ -172,11 +172,10 @@ BUSINESS_LANDS = ("1001", "0802", "0901", "0902")
 def in_families(codes: pd.Series | np.ndarray | list, families: tuple[str, ...]) -> np.ndarray:
     """Whether each code is one of *families* or a sub-code of one (``100101`` ∈ ``1001``);
     codes are hierarchical, two digits per level. Vectorised over the distinct codes."""
-    s = pd.Series(codes, dtype="object").astype(str).str.strip()
-    uniq = s.unique()
+    idx, uniq = pd.factorize(pd.Series(codes), use_na_sentinel=True)
     fam = tuple(families)
-    mapping = {c: any(c.startswith(f) for f in fam) for c in uniq}
-    return s.map(mapping).to_numpy(dtype=bool)
+    hit = np.array([str(c).strip().startswith(fam) for c in uniq] + [False], dtype=bool)
+    return hit[np.where(idx < 0, len(uniq), idx)]
 
 
 def is_industrial(codes: pd.Series | np.ndarray | list) -> np.ndarray:

@@ -89,16 +89,29 @@ def _evaluate(args: argparse.Namespace):
     else:
         parcels, firms = zone.layers["parcels"], zone.layers["firms"]
     from geoplan.analysis.land_yield.attributes import read_attributes
+    from geoplan.data.io import read_table
 
     attr_path = args.attributes
     if attr_path is None and not args.firms and zone.profile is not None:
         attr_path = zone.profile.table("firm_attributes")  # the zone's table for the zone's firms
     attributes = read_attributes(attr_path, firms["firm_id"]) if attr_path else None
+    history = None
+    needs_history = any(
+        i.benchmark_year != "current" for lst in scheme.lists for i in lst.indicators
+    )
+    if needs_history and not args.firms and zone.profile is not None:
+        # benchmarks of a named year read the zone's firm history (firm_id, year + figures)
+        hist_path = zone.profile.table("firm_years")
+        if hist_path is None and (zone.profile.folder / "tables" / "firm_years.parquet").exists():
+            hist_path = zone.profile.folder / "tables" / "firm_years.parquet"
+        if hist_path is not None:
+            history = read_table(hist_path)
     return evaluate(
         parcels,
         firms,
         scheme,
         attributes=attributes,
+        history=history,
         plates=zone.layers.get("plates"),
         structure=zone.layers.get("structure"),
         clusters=zone.layers.get("clusters"),
