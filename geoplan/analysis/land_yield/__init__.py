@@ -19,11 +19,21 @@ the holder is evaluated on the whole parcel. A firm with no usable land (unknown
 area, tenant without floor figures, building with no floor area) is listed in
 ``Evaluation.unscored`` with the reason — never divided by zero, never silently scored.
 
+Lists, benchmarks and classes
+-----------------------------
+Each firm with land goes to the first 评价名单 (list) of the scheme whose scope takes it; firms
+no list takes are outside the evaluation (``class_source == "scope"``, no class). Within a list
+and an evaluation unit (the zone, or a 街道/板块 field the scheme names), benchmarks are fixed or
+k × Σnumerator ÷ Σdenominator (never a mean of per-firm ratios); a firm below the list's
+minimum land is T or follows its land holder, never classed on its own per-亩 figures; ranks
+give ties to the worse class; 一票否决 items force D and 加分/扣分 items add to the score.
+
 Everything is vectorised over firms (numpy + pandas groupby); 10⁶ firms run in seconds.
-Modules: :mod:`.schemes` (scheme files), :mod:`.tenants` (land per firm), :mod:`.indicators`,
-:mod:`.scoring` (benchmarks, normalisation, caps, weights), :mod:`.classes`, :mod:`.aggregates`
-(parcels and aggregates), :mod:`.audit` (explain, what-if), :mod:`.summary`, :mod:`.evaluation`
-(orchestration).
+Modules: :mod:`.schemes` + :mod:`.scheme_file` (scheme model and file format), :mod:`.tenants`
+(land per firm), :mod:`.lists` (scope, T rules, units), :mod:`.indicators`, :mod:`.benchmarks`,
+:mod:`.scoring` (normalisation, caps, weights), :mod:`.attributes` (加分/扣分/否决 table),
+:mod:`.classes`, :mod:`.aggregates` (parcels and aggregates), :mod:`.audit` (explain, what-if),
+:mod:`.summary`, :mod:`.evaluation` (orchestration).
 """
 
 from __future__ import annotations
