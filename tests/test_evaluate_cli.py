@@ -68,7 +68,7 @@ def test_errors_exit_2(capsys, tmp_path):
         encoding="utf-8",
     )
     code, _, err = run(capsys, "evaluate", "--scheme", str(bad))
-    assert code == 2 and "groups.规上.indicators[0].weight" in err and "line 7" in err
+    assert code == 2 and "groups.规上.indicators.0.weight" in err and "line 7" in err
     code, _, err = run(capsys, "evaluate", "--parcels", "x.gpkg")
     assert code == 2 and "--firms" in err
 

@@ -26,6 +26,7 @@ import yaml
 
 from geoplan import settings
 from geoplan.errors import SchemaError
+from geoplan.standards import landuse
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def check(
         if "status" in parcels.columns
         else np.ones(len(parcels), bool)
     )
-    industrial = lu_s.str.startswith("1001").to_numpy(dtype=bool) & built
+    industrial = landuse.is_industrial(lu_s) & built
     industry = (
         parcels["industry"].to_numpy(dtype=object)
         if "industry" in parcels.columns

@@ -35,6 +35,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.standards import landuse
+
 logger = logging.getLogger(__name__)
 
 #: Configurable rule parameters and their defaults.
@@ -51,8 +53,9 @@ DEFAULT_RULES: dict[str, Any] = {
     "demolish_far_share": 0.5,
 }
 
-#: Land uses the tests apply to (用地用海 code prefixes): industry, research, commerce, business.
-BUSINESS_PREFIXES = ("1001", "0802", "0901", "0902")
+#: Land uses the tests apply to: industry, research, commerce, business (kept for callers;
+#: the predicate is :func:`geoplan.standards.landuse.is_business`).
+BUSINESS_PREFIXES = landuse.BUSINESS_LANDS
 
 CRITERIA = {
     "idle": "长期闲置",
@@ -88,7 +91,7 @@ def plate_medians(
         plate = parcels["plate"].fillna("(无板块)").astype(str)
         return plate.map(given).to_numpy(dtype="float64")
     lu = parcels["land_use"].astype(str)
-    business = lu.str.startswith(BUSINESS_PREFIXES).to_numpy()
+    business = landuse.is_business(lu)
     occupied = (
         parcels["n_firms"].to_numpy() > 0
         if "n_firms" in parcels.columns
@@ -123,8 +126,8 @@ def find_low_efficiency(
     p = parcels
     n = len(p)
     lu = p["land_use"].astype(str)
-    business = lu.str.startswith(BUSINESS_PREFIXES).to_numpy()
-    industrial = lu.str.startswith("1001").to_numpy()
+    business = landuse.is_business(lu)
+    industrial = landuse.is_industrial(lu)
     status = p["status"].astype(str).to_numpy() if "status" in p.columns else np.full(n, "built")
     built = status == "built"
     cls = p["class"].fillna("").astype(str).to_numpy() if "class" in p.columns else np.full(n, "")

@@ -159,3 +159,30 @@ def legend_entries(
     """(code, label, colour) for the distinct codes present, sorted by code."""
     uniq = sorted({str(c) for c in pd.Series(codes, dtype="object").dropna()})
     return [(c, name(c, lang), color(c)) for c in uniq]
+
+
+# --- predicates over code families (the analyses ask these; they never test code prefixes) ------
+
+#: 工业用地 (industrial land) family code.
+INDUSTRIAL_LAND = "1001"
+#: Land uses a firm operates on for the 低效用地 tests: 工业用地, 科研用地, 商业用地, 商务金融用地.
+BUSINESS_LANDS = ("1001", "0802", "0901", "0902")
+
+
+def in_families(codes: pd.Series | np.ndarray | list, families: tuple[str, ...]) -> np.ndarray:
+    """Whether each code is one of *families* or a sub-code of one (``100101`` ∈ ``1001``);
+    codes are hierarchical, two digits per level. Vectorised over the distinct codes."""
+    idx, uniq = pd.factorize(pd.Series(codes), use_na_sentinel=True)
+    fam = tuple(families)
+    hit = np.array([str(c).strip().startswith(fam) for c in uniq] + [False], dtype=bool)
+    return hit[np.where(idx < 0, len(uniq), idx)]
+
+
+def is_industrial(codes: pd.Series | np.ndarray | list) -> np.ndarray:
+    """True for 工业用地 (1001 and its sub-classes 100101–100103)."""
+    return in_families(codes, (INDUSTRIAL_LAND,))
+
+
+def is_business(codes: pd.Series | np.ndarray | list) -> np.ndarray:
+    """True for the land uses firms operate on (:data:`BUSINESS_LANDS`)."""
+    return in_families(codes, BUSINESS_LANDS)

@@ -1,20 +1,33 @@
 """亩均效益 scoring schemes: YAML files in ``data/schemes/``, loaded and validated.
 
-A scheme says how a county turns firm figures into a score and a class:
+A scheme says how a county turns firm figures into a score and a class, per **评价名单** (list):
 
-- ``method``: ``ratio`` (value ÷ benchmark × weight, Zhejiang/Jiangsu practice, optional cap per
-  indicator as k × weight) or ``minmax`` (weight × [20 + 80 × (x − min)/(max − min)] / 100,
-  Anhui/Jingde practice, so totals stay in the 20–100 band);
-- ``groups``: separate indicator sets and weights for 规上 and 规下 firms; each indicator has a
-  fixed ``benchmark`` or a derived one (``derive: {stat: mean, k: 2}`` = k × the group's mean,
-  the Jiangsu "≈ 2 × prior-year average" rule, using the evaluated year as the prior-year proxy);
-- ``classes``: rank percentiles within an evaluation unit (zone or plate, separately per group)
-  or score thresholds; ``exclusions``: T-class (不适合评价/不定等级) rules; ``missing``: what a
-  firm with no data for an indicator gets (``average`` = the group's average indicator score).
+- ``lists``: ordered lists (规上工业 / 规上服务业 / 规下工业 / 租赁企业 …). Each has a ``scope``
+  (which firms belong: scale, sector, tenure, industries, land bounds; the first matching list
+  takes a firm; a firm no list takes is outside the evaluation), an indicator set with weights
+  (summing to ``weights_total``, default 100), a benchmark rule per indicator — ``fixed`` (a
+  county-set value) or ``k × aggregate`` (k × Σnumerator ÷ Σdenominator of the list's firms in
+  the evaluation unit, for a named year: ``current``, ``prior`` or a year; never a mean of
+  per-firm ratios) —, a cap per indicator (k × weight), the minimum land for own scoring
+  (``min_land_mu``; below it a firm is T or follows its land holder, never classed on its own
+  per-亩 figures) and optionally its own class rule;
+- ``method``: ``ratio`` (value ÷ benchmark × weight) or ``minmax`` (weight × [20 + 80 × (x − min)
+  / (max − min)] / 100, the Anhui/Jingde band);
+- ``unit``: the evaluation unit — ``zone`` (default) or a firm/parcel field the scheme names
+  (a 街道 or 板块 column); ranks, benchmarks and min/max are per unit and list;
+- ``classes``: rank shares (ties go to the **worse** class) or score thresholds; ``labels``: the
+  scheme's own class names; ``exclusions``: T/不定等级 rules (new firms, new land, utilities …);
+- ``tenants``: ``share`` (scored on rented floor ÷ building floor × parcel land, in whatever list
+  takes them), ``own_list`` (the same land share, and the scheme must have a tenants' list) or
+  ``holder`` (tenants take the land holder's class, Jiangshan);
+- ``adjustments``: 加分 / 扣分 / 一票否决 items read from the zone's firm-attributes table
+  (:mod:`geoplan.analysis.land_yield.attributes`); a veto forces the worst class.
 
-Every scheme names the practice it follows (``practice`` + ``source``). A malformed file raises
-:class:`~geoplan.errors.SchemaError` naming the file, the line and the field, listing every
-problem found.
+The older ``groups: {规上: …, 规下: …}`` form is still read (one list per scale); its
+``derive: {stat: mean, k}`` means k × the aggregate Σnum/Σden (the mean of per-firm ratios was
+wrong, issue #15). Files go through :mod:`geoplan.config.loader` (pydantic models); a malformed
+file raises :class:`~geoplan.errors.SchemaError` naming the file, the line and the field, listing
+every problem found.
 """
 
 from __future__ import annotations
@@ -24,8 +37,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from geoplan import settings
 from geoplan.errors import SchemaError
@@ -41,6 +52,23 @@ CLASS_LABELS = {
     "T": "T 不适合评价",
 }
 GROUPS = ("规上", "规下")
+SCALES = GROUPS
+SECTORS = ("industry", "service", "utility")
+TENANT_POLICIES = ("share", "own_list", "holder")
+
+#: 加分/扣分/一票否决 items a firm-attributes table may name (id → Chinese, English label).
+#: A scheme decides which of them count and how (``adjustments``).
+ATTRIBUTE_ITEMS: dict[str, tuple[str, str]] = {
+    "safety_accident": ("安全生产事故", "work-safety accident"),
+    "env_penalty": ("环保处罚", "environmental penalty"),
+    "illegal_land": ("违法用地", "illegal land use"),
+    "tax_violation": ("重大税收违法", "major tax violation"),
+    "admin_penalty": ("一般行政处罚", "minor administrative penalty"),
+    "high_tech_cert": ("高新技术企业认定", "high-tech enterprise certificate"),
+    "innovation": ("科技创新(研发平台/专利/奖励)", "innovation (R&D platform, patents, awards)"),
+    "energy_saving": ("节能降碳(绿色工厂等)", "energy saving, low carbon (green factory …)"),
+    "safety_standard": ("安全生产标准化达标", "work-safety standardisation"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,11 @@ class IndicatorDef:
     numerator: str
     denominator: str
     factor: float = 1.0
+
+    @property
+    def per_mu(self) -> bool:
+        """A per-亩 figure (divided by the firm's land)."""
+        return self.denominator == "land_mu"
 
 
 #: Every indicator a scheme may use. Denominator ``land_mu`` is the land the firm is evaluated on
@@ -129,36 +162,58 @@ INDICATORS: dict[str, IndicatorDef] = {
 
 @dataclass(frozen=True)
 class IndicatorSpec:
-    """An indicator as a scheme uses it."""
+    """An indicator as a list of a scheme uses it.
+
+    ``benchmark`` is a fixed benchmark; otherwise (``derive_k`` set) the benchmark is
+    ``derive_k × Σnumerator / Σdenominator`` over the list's firms in the unit for
+    ``benchmark_year`` (``"current"``, ``"prior"`` or a year). ``where`` names the scheme file,
+    line and field, for errors found while evaluating (a benchmark of 0, a year without data).
+    """
 
     id: str
     weight: float
-    benchmark: float | None = None  # fixed benchmark (ratio method)
-    derive_stat: str | None = None  # "mean" | "median" of the group → benchmark = k × stat
+    benchmark: float | None = None
+    derive_stat: str | None = None  # "aggregate" when derived; None for a fixed benchmark
     derive_k: float = 1.0
     cap: float | None = None  # contribution ≤ cap × weight (ratio method); None = no cap
     direction: str = "benefit"  # "benefit" (higher is better) | "cost"
+    benchmark_year: str | int = "current"
+    benchmark_source: str = ""
+    where: str = ""
 
     @property
     def definition(self) -> IndicatorDef:
         return INDICATORS[self.id]
 
+    @property
+    def rule_text(self) -> str:
+        """The benchmark rule in words (for the audit)."""
+        if self.benchmark is not None:
+            src = f" ({self.benchmark_source})" if self.benchmark_source else ""
+            return f"fixed {self.benchmark:g}{src}"
+        d = self.definition
+        den = "Σ(value × land_mu)/Σland_mu" if d.denominator == "parcel" else None
+        ratio = den or f"Σ{d.numerator}/Σ{d.denominator}"
+        return f"{self.derive_k:g} × {ratio} ({self.benchmark_year})"
+
 
 @dataclass(frozen=True)
-class GroupSpec:
-    name: str
-    indicators: tuple[IndicatorSpec, ...]
-    min_land_mu: float | None = None  # below: T (outside the scheme's scope)
+class Scope:
+    """Which firms a list takes (every given condition must hold; None = any)."""
 
-    @property
-    def total_weight(self) -> float:
-        return float(sum(i.weight for i in self.indicators))
+    scale: tuple[str, ...] | None = None
+    sector: tuple[str, ...] | None = None
+    tenure: tuple[str, ...] | None = None
+    industries: tuple[str, ...] | None = None
+    exclude_industries: tuple[str, ...] = ()
+    land_mu_min: float | None = None  # land ≥ this
+    land_mu_below: float | None = None  # land < this
 
 
 @dataclass(frozen=True)
 class ClassRule:
     rule: str = "percentile"  # "percentile" | "threshold"
-    unit: str = "zone"  # evaluation unit: "zone" | "plate"
+    unit: str = "zone"  # kept for older callers: the scheme's evaluation unit
     shares: dict[str, float] = field(
         default_factory=lambda: {"A": 0.2, "B": 0.4, "C": 0.35, "D": 0.05}
     )
@@ -166,10 +221,44 @@ class ClassRule:
 
 
 @dataclass(frozen=True)
+class ListSpec:
+    """One 评价名单: scope, indicators, minimum land for own scoring, class rule."""
+
+    name: str
+    indicators: tuple[IndicatorSpec, ...]
+    min_land_mu: float | None = None  # below: no own per-亩 scoring (→ T or the holder's class)
+    label_zh: str = ""
+    scopes: tuple[Scope, ...] = (Scope(),)
+    below_min: str = "T"  # "T" | "holder"
+    weights_total: float = 100.0
+    classes: ClassRule | None = None  # None = the scheme's rule
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(i.weight for i in self.indicators))
+
+
+#: Older name of :class:`ListSpec` (the 规上/规下 groups of the first schemes).
+GroupSpec = ListSpec
+
+
+@dataclass(frozen=True)
 class Exclusions:
     founded_within_years: int | None = 2
     sectors: tuple[str, ...] = ("utility",)
-    land_uses: tuple[str, ...] = ("1302", "1303")
+    land_uses: tuple[str, ...] = ("1302", "1303")  # 用地用海 codes or families (13 = all utility)
+    new_land_years: int | None = None  # parcels.lease_start within N years → T
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A 加分 / 扣分 / 一票否决 item: ``points`` per occurrence, at most ``max_points``."""
+
+    item: str
+    kind: str  # "bonus" | "deduction" | "veto"
+    points: float = 0.0
+    max_points: float | None = None
+    label_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,7 +270,7 @@ class Scheme:
     practice: str
     source: str
     method: str  # "ratio" | "minmax"
-    groups: dict[str, GroupSpec]
+    groups: dict[str, ListSpec]  # the lists, in scope order
     classes: ClassRule
     exclusions: Exclusions
     missing: str = "average"  # "average" | "zero"
@@ -189,6 +278,17 @@ class Scheme:
     clip_quantiles: tuple[float, float] | None = None  # min-max: winsorise before scaling
     low_efficiency: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    unit: str = "zone"
+    tenants: str = "share"
+    adjustments: tuple[Adjustment, ...] = ()
+    labels: dict[str, str] = field(default_factory=lambda: dict(CLASS_LABELS))
+
+    @property
+    def lists(self) -> list[ListSpec]:
+        return list(self.groups.values())
+
+    def class_rule(self, lst: ListSpec) -> ClassRule:
+        return lst.classes or self.classes
 
     @property
     def indicator_ids(self) -> list[str]:
@@ -200,6 +300,9 @@ class Scheme:
         return seen
 
     def to_dict(self) -> dict:
+        def rule(c: ClassRule) -> dict:
+            return {"rule": c.rule, "shares": c.shares, "thresholds": c.thresholds}
+
         return {
             "name": self.name,
             "label_zh": self.label_zh,
@@ -208,26 +311,35 @@ class Scheme:
             "method": self.method,
             "missing": self.missing,
             "cap": self.cap,
-            "classes": {
-                "rule": self.classes.rule,
-                "unit": self.classes.unit,
-                "shares": self.classes.shares,
-                "thresholds": self.classes.thresholds,
-            },
-            "groups": {
-                g.name: [
-                    {
-                        "id": s.id,
-                        "label_zh": s.definition.label_zh,
-                        "weight": s.weight,
-                        "benchmark": s.benchmark,
-                        "derive": s.derive_stat and {"stat": s.derive_stat, "k": s.derive_k},
-                        "cap": s.cap,
-                    }
-                    for s in g.indicators
-                ]
+            "unit": self.unit,
+            "tenants": self.tenants,
+            "classes": {**rule(self.classes), "unit": self.unit},
+            "labels": self.labels,
+            "lists": [
+                {
+                    "id": g.name,
+                    "label_zh": g.label_zh,
+                    "min_land_mu": g.min_land_mu,
+                    "below_min": g.below_min,
+                    "classes": rule(self.class_rule(g)),
+                    "indicators": [
+                        {
+                            "id": s.id,
+                            "label_zh": s.definition.label_zh,
+                            "weight": s.weight,
+                            "benchmark": s.benchmark,
+                            "benchmark_rule": s.rule_text,
+                            "cap": s.cap,
+                        }
+                        for s in g.indicators
+                    ],
+                }
                 for g in self.groups.values()
-            },
+            ],
+            "adjustments": [
+                {"item": a.item, "kind": a.kind, "points": a.points, "max_points": a.max_points}
+                for a in self.adjustments
+            ],
         }
 
 
@@ -262,315 +374,15 @@ def load_scheme(scheme: Scheme | str | Path = "dalian_default") -> Scheme:
 
 @lru_cache(maxsize=32)
 def _load_cached(path: str, mtime_ns: int) -> Scheme:
+    from geoplan.config.loader import read_text
+
     p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{p.name}: cannot read the scheme ({exc})"
-        raise SchemaError(msg) from exc
-    return parse_scheme(raw, source=p.name, path=p)
-
-
-def _line_index(
-    node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None
-) -> dict[str, int]:
-    """Map dotted field paths (``groups.规上.indicators[1].weight``) to 1-based line numbers."""
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            path = f"{prefix}.{k.value}" if prefix else str(k.value)
-            out[path] = k.start_mark.line + 1
-            _line_index(v, path, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            path = f"{prefix}[{i}]"
-            out[path] = v.start_mark.line + 1
-            _line_index(v, path, out)
-    return out
-
-
-class _Collector:
-    def __init__(self, source: str, lines: dict[str, int]):
-        self.source, self.lines, self.problems = source, lines, []
-
-    def line_of(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = (
-                path.rsplit(".", 1)[0]
-                if "." in path
-                else (path.rsplit("[", 1)[0] if "[" in path else "")
-            )
-        return None
-
-    def add(self, path: str, message: str) -> None:
-        line = self.line_of(path)
-        where = f"line {line}: " if line else ""
-        self.problems.append(f"{self.source}: {where}field '{path}': {message}")
-
-    def number(
-        self,
-        d: dict,
-        key: str,
-        path: str,
-        *,
-        required: bool = False,
-        positive: bool = False,
-        lo: float | None = None,
-        hi: float | None = None,
-    ) -> float | None:
-        if key not in d or d[key] is None:
-            if required:
-                self.add(f"{path}.{key}" if path else key, "is required")
-            return None
-        v = d[key]
-        fpath = f"{path}.{key}" if path else key
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            self.add(fpath, f"must be a number, got {v!r}")
-            return None
-        v = float(v)
-        if positive and not v > 0:
-            self.add(fpath, f"must be > 0, got {v:g}")
-        if lo is not None and v < lo:
-            self.add(fpath, f"must be ≥ {lo:g}, got {v:g}")
-        if hi is not None and v > hi:
-            self.add(fpath, f"must be ≤ {hi:g}, got {v:g}")
-        return v
-
-    def choice(self, d: dict, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
-        v = d.get(key, default)
-        if v not in choices:
-            self.add(
-                f"{path}.{key}" if path else key, f"must be one of {', '.join(choices)}, got {v!r}"
-            )
-            return default
-        return str(v)
-
-
-_TOP_KEYS = {
-    "name",
-    "label_zh",
-    "label_en",
-    "practice",
-    "source",
-    "method",
-    "cap",
-    "clip_quantiles",
-    "missing",
-    "groups",
-    "classes",
-    "exclusions",
-    "low_efficiency",
-    "notes",
-    "verified",
-}
+    return parse_scheme(read_text(p, "scheme"), source=p.name, path=p)
 
 
 def parse_scheme(text: str, *, source: str = "<scheme>", path: Path | None = None) -> Scheme:
     """Parse and validate scheme YAML text; raise :class:`SchemaError` listing every problem."""
-    try:
-        node = yaml.compose(text)
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        msg = f"{source}: {where}not valid YAML ({getattr(exc, 'problem', exc)})"
-        raise SchemaError(msg) from exc
-    c = _Collector(source, _line_index(node))
-    if not isinstance(doc, dict):
-        msg = f"{source}: a scheme must be a YAML mapping with name, method, groups, classes"
-        raise SchemaError(msg)
-    for k in doc:
-        if k not in _TOP_KEYS:
-            c.add(str(k), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
-    for key in ("name", "practice"):
-        if not isinstance(doc.get(key), str) or not doc.get(key, "").strip():
-            c.add(
-                key,
-                "is required (a non-empty text; 'practice' names the local rule the scheme follows)",
-            )
-    method = c.choice(doc, "method", "", ("ratio", "minmax"), "ratio")
-    cap = c.number(doc, "cap", "", positive=True)
-    missing = c.choice(doc, "missing", "", ("average", "zero"), "average")
-    clip = doc.get("clip_quantiles")
-    clip_q: tuple[float, float] | None = None
-    if clip is not None:
-        if (
-            not isinstance(clip, list)
-            or len(clip) != 2
-            or not all(isinstance(x, int | float) for x in clip)
-            or not 0 <= clip[0] < clip[1] <= 1
-        ):
-            c.add("clip_quantiles", "must be a pair [low, high] with 0 ≤ low < high ≤ 1")
-        else:
-            clip_q = (float(clip[0]), float(clip[1]))
+    from geoplan.analysis.land_yield.scheme_file import build_scheme
+    from geoplan.config.loader import load_yaml
 
-    groups: dict[str, GroupSpec] = {}
-    graw = doc.get("groups")
-    if not isinstance(graw, dict) or not graw:
-        c.add("groups", f"is required: a mapping with {' and/or '.join(GROUPS)} indicator sets")
-        graw = {}
-    for gname, gdoc in graw.items():
-        gpath = f"groups.{gname}"
-        if gname not in GROUPS:
-            c.add(gpath, f"unknown group; use {' / '.join(GROUPS)} (firms.scale)")
-            continue
-        if (
-            not isinstance(gdoc, dict)
-            or not isinstance(gdoc.get("indicators"), list)
-            or not gdoc["indicators"]
-        ):
-            c.add(f"{gpath}.indicators", "is required: a list of {id, weight, benchmark|derive}")
-            continue
-        specs = []
-        for i, ind in enumerate(gdoc["indicators"]):
-            ipath = f"{gpath}.indicators[{i}]"
-            if not isinstance(ind, dict):
-                c.add(ipath, "must be a mapping {id, weight, benchmark|derive}")
-                continue
-            iid = ind.get("id")
-            if iid not in INDICATORS:
-                c.add(f"{ipath}.id", f"unknown indicator {iid!r}; known: {', '.join(INDICATORS)}")
-                continue
-            if any(s.id == iid for s in specs):
-                c.add(f"{ipath}.id", f"indicator {iid!r} listed twice")
-            weight = c.number(ind, "weight", ipath, required=True, positive=True)
-            bench = c.number(ind, "benchmark", ipath, positive=True)
-            icap = c.number(ind, "cap", ipath, positive=True)
-            direction = c.choice(ind, "direction", ipath, ("benefit", "cost"), "benefit")
-            dstat, dk = None, 1.0
-            if "derive" in ind:
-                d = ind["derive"]
-                if not isinstance(d, dict):
-                    c.add(f"{ipath}.derive", "must be a mapping {stat: mean|median, k: number}")
-                else:
-                    dstat = c.choice(d, "stat", f"{ipath}.derive", ("mean", "median"), "mean")
-                    dk = c.number(d, "k", f"{ipath}.derive", positive=True) or 1.0
-            if method == "ratio" and bench is None and dstat is None:
-                c.add(
-                    f"{ipath}.benchmark",
-                    "the ratio method needs a benchmark (a number) or derive: {stat, k}",
-                )
-            if bench is not None and dstat is not None:
-                c.add(f"{ipath}.derive", "give either benchmark or derive, not both")
-            for k in ind:
-                if k not in ("id", "weight", "benchmark", "derive", "cap", "direction", "note"):
-                    c.add(
-                        f"{ipath}.{k}",
-                        "unknown key; allowed: id, weight, benchmark, derive, cap, direction, note",
-                    )
-            if weight is not None:
-                specs.append(
-                    IndicatorSpec(
-                        iid, weight, bench, dstat, dk, icap if icap is not None else cap, direction
-                    )
-                )
-        if method == "minmax" and specs and abs(sum(x.weight for x in specs) - 100.0) > 1e-6:
-            c.add(
-                f"{gpath}.indicators",
-                f"min-max weights must sum to 100 (the 20–100 band), got {sum(x.weight for x in specs):g}",
-            )
-        min_land = c.number(gdoc, "min_land_mu", gpath, lo=0)
-        groups[gname] = GroupSpec(gname, tuple(specs), min_land)
-
-    cdoc = doc.get("classes", {})
-    if not isinstance(cdoc, dict):
-        c.add("classes", "must be a mapping {rule, unit, shares|thresholds}")
-        cdoc = {}
-    for k in cdoc:
-        if k not in ("rule", "unit", "shares", "thresholds"):
-            c.add(f"classes.{k}", "unknown key; allowed: rule, unit, shares, thresholds")
-    rule = c.choice(cdoc, "rule", "classes", ("percentile", "threshold"), "percentile")
-    unit = c.choice(cdoc, "unit", "classes", ("zone", "plate"), "zone")
-    shares: dict[str, float] = {}
-    thresholds: dict[str, float] = {}
-    if rule == "percentile":
-        sraw = cdoc.get("shares")
-        if not isinstance(sraw, dict) or set(sraw) != set(CLASSES):
-            c.add(
-                "classes.shares",
-                "percentile classes need shares for exactly A, B, C, D (fractions summing to 1)",
-            )
-        else:
-            for k in CLASSES:
-                v = c.number(sraw, k, "classes.shares", required=True, lo=0, hi=1)
-                shares[k] = v if v is not None else 0.0
-            if abs(sum(shares.values()) - 1.0) > 1e-6:
-                c.add("classes.shares", f"must sum to 1, got {sum(shares.values()):g}")
-    else:
-        traw = cdoc.get("thresholds")
-        if not isinstance(traw, dict) or set(traw) != {"A", "B", "C"}:
-            c.add(
-                "classes.thresholds",
-                "threshold classes need lower score bounds for A, B, C (below C → D)",
-            )
-        else:
-            for k in ("A", "B", "C"):
-                v = c.number(traw, k, "classes.thresholds", required=True)
-                thresholds[k] = v if v is not None else 0.0
-            if not thresholds["A"] > thresholds["B"] > thresholds["C"]:
-                c.add("classes.thresholds", "must satisfy A > B > C")
-    classes = ClassRule(rule, unit, shares or ClassRule().shares, thresholds)
-
-    edoc = doc.get("exclusions", {}) or {}
-    if not isinstance(edoc, dict):
-        c.add("exclusions", "must be a mapping {founded_within_years, sectors, land_uses}")
-        edoc = {}
-    for k in edoc:
-        if k not in ("founded_within_years", "sectors", "land_uses"):
-            c.add(
-                f"exclusions.{k}", "unknown key; allowed: founded_within_years, sectors, land_uses"
-            )
-    fwy = c.number(edoc, "founded_within_years", "exclusions", lo=0)
-    sectors = edoc.get("sectors", ["utility"])
-    land_uses = edoc.get("land_uses", ["1302", "1303"])
-    if not isinstance(sectors, list):
-        c.add("exclusions.sectors", "must be a list of sectors (industry/service/utility)")
-        sectors = []
-    if not isinstance(land_uses, list):
-        c.add("exclusions.land_uses", "must be a list of 用地用海 codes")
-        land_uses = []
-    excl = Exclusions(
-        int(fwy) if fwy is not None else None, tuple(map(str, sectors)), tuple(map(str, land_uses))
-    )
-
-    le = doc.get("low_efficiency", {}) or {}
-    if not isinstance(le, dict):
-        c.add("low_efficiency", "must be a mapping of rule parameters")
-        le = {}
-    else:
-        from geoplan.analysis.low_efficiency import DEFAULT_RULES
-
-        for k, v in le.items():
-            if k not in DEFAULT_RULES:
-                c.add(
-                    f"low_efficiency.{k}",
-                    f"unknown rule parameter; known: {', '.join(DEFAULT_RULES)}",
-                )
-            elif isinstance(DEFAULT_RULES[k], bool):
-                if not isinstance(v, bool):
-                    c.add(f"low_efficiency.{k}", "must be true or false")
-            elif isinstance(v, bool) or not isinstance(v, int | float):
-                c.add(f"low_efficiency.{k}", f"must be a number, got {v!r}")
-
-    if c.problems:
-        raise SchemaError(
-            f"{source}: {len(c.problems)} problem(s) in the scheme\n  - "
-            + "\n  - ".join(c.problems)
-        )
-    return Scheme(
-        name=str(doc["name"]),
-        label_zh=str(doc.get("label_zh", doc["name"])),
-        practice=str(doc["practice"]).strip(),
-        source=str(doc.get("source", "")).strip(),
-        method=method,
-        groups=groups,
-        classes=classes,
-        exclusions=excl,
-        missing=missing,
-        cap=cap,
-        clip_quantiles=clip_q,
-        low_efficiency=dict(le),
-        path=path,
-    )
+    return build_scheme(load_yaml(text, source), path)

@@ -26,8 +26,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tenant-rule",
         choices=["share", "holder"],
-        default="share",
-        help="tenants: land share by rented floor (share) or the land holder's class (holder)",
+        default=None,
+        help="tenants: land share by rented floor (share) or the land holder's class (holder); "
+        "default: the scheme's tenants policy",
+    )
+    p.add_argument(
+        "--attributes",
+        help="firm-attributes table for 加分/扣分/一票否决 (firm_id,item,value,year CSV); "
+        "default: the zone's tables/firm_attributes.csv when the zone's own firms are evaluated",
     )
     p.add_argument(
         "--edition",
@@ -83,11 +89,32 @@ def _evaluate(args: argparse.Namespace):
     else:
         parcels, firms = zone.layers["parcels"], zone.layers["firms"]
 
+    from geoplan.analysis.land_yield.attributes import read_attributes
+    from geoplan.data.io import read_table
+
+    attr_path = args.attributes
+    if attr_path is None and not args.firms and zone.profile is not None:
+        attr_path = zone.profile.table("firm_attributes")  # the zone's table for the zone's firms
+    attributes = read_attributes(attr_path, firms["firm_id"]) if attr_path else None
+    history = None
+    needs_history = any(
+        i.benchmark_year != "current" for lst in scheme.lists for i in lst.indicators
+    )
+    if needs_history and not args.firms and zone.profile is not None:
+        # benchmarks of a named year read the zone's firm history (firm_id, year + figures)
+        hist_path = zone.profile.table("firm_years")
+        if hist_path is None and (zone.profile.folder / "tables" / "firm_years.parquet").exists():
+            hist_path = zone.profile.folder / "tables" / "firm_years.parquet"
+        if hist_path is not None:
+            history = read_table(hist_path)
+
     def compute():
         return evaluate(
             parcels,
             firms,
             scheme,
+            attributes=attributes,
+            history=history,
             plates=zone.layers.get("plates"),
             structure=zone.layers.get("structure"),
             clusters=zone.layers.get("clusters"),
@@ -96,10 +123,12 @@ def _evaluate(args: argparse.Namespace):
             compliance_edition=args.edition,
         )
 
-    return _cached_evaluation(zone, scheme, parcels, firms, args, compute)
+    return _cached_evaluation(zone, scheme, parcels, firms, args, compute, attributes, history)
 
 
-def _cached_evaluation(zone, scheme, parcels, firms, args: argparse.Namespace, compute):
+def _cached_evaluation(
+    zone, scheme, parcels, firms, args: argparse.Namespace, compute, attributes=None, history=None
+):
     """The evaluation from the disk cache (geoplan.cache) when its inputs are unchanged: the
     layers it reads, the scheme, the options, the standards files and the zone's tables."""
     from pathlib import Path
@@ -121,6 +150,8 @@ def _cached_evaluation(zone, scheme, parcels, firms, args: argparse.Namespace, c
         args.year,
         args.tenant_rule,
         args.edition,
+        attributes,
+        history,
         files,
     )
     return cache.memo("evaluate", k, compute, disk=True, entries=4)
@@ -203,6 +234,9 @@ def run_explain(args: argparse.Namespace) -> int:
     if not d["components"]:
         w(f"  {d.get('reason', '')}\n")
     for c in d["components"]:
+        if c.get("kind") == "adjustment":
+            w(f"  {c['label_zh']:<10} {c['benchmark_rule']} → {c['contribution']:+.3f}\n")
+            continue
         v = "—" if c["value"] is None else f"{c['value']:.4g}"
         b = "—" if c["benchmark"] is None else f"{c['benchmark']:.4g}"
         sub = " (均值替代)" if c["substituted"] else ""
