@@ -52,7 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--excel", help="write the Excel workbook (summary, class lists, 低效用地, compliance)"
     )
     e.add_argument(
-        "--public", action="store_true", help="公示 version of the workbook: no firm financials"
+        "--public",
+        action="store_true",
+        help="公示 version of the workbook and of --out: no firm figures (geoplan.present.redact)",
+    )
+    e.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="workbook language (default zh)"
     )
     e.set_defaults(func=run_evaluate)
 
@@ -100,36 +105,32 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     from geoplan.analysis.land_yield import summary
     from geoplan.data.io import write_gpkg_atomic
-    from geoplan.present.report import FINANCIAL, PARCEL_FINANCIAL, write_workbook
+    from geoplan.present import redact
+    from geoplan.present.report import write_workbook
 
     ev = _evaluate(args)
     s = summary(ev)
     if args.out:
-        firms, parcels, low, comp = ev.firms, ev.parcels, ev.low_efficiency, ev.compliance
-        if args.public:  # 公示: no firm financials, no parcel sums of them
-            firms = firms.drop(columns=[c for c in FINANCIAL if c in firms.columns])
-            parcels = parcels.drop(columns=[c for c in PARCEL_FINANCIAL if c in parcels.columns])
-            low = low.drop(columns=[c for c in PARCEL_FINANCIAL if c in low.columns])
-            comp = comp.copy()
-            money = comp["check"].isin(["commit_tax", "commit_energy"]) if len(comp) else []
-            if len(comp):
-                comp.loc[money, ["actual", "gap"]] = float("nan")
-        write_gpkg_atomic(
-            args.out,
-            {
-                "parcels": parcels,
-                "firms": firms,
-                "low_efficiency": low,
-                "compliance": comp.astype({"passed": "object"})
-                if len(comp)
-                else pd.DataFrame({"parcel_id": []}),
+        if args.public:  # 公示: the one redaction policy (geoplan.present.redact)
+            layers = redact.public_tables(ev, args.lang)
+        else:
+            comp = ev.compliance
+            layers = {
+                "parcels": ev.parcels,
+                "firms": ev.firms,
+                "low_efficiency": ev.low_efficiency,
+                "compliance": comp,
                 "by_plate": ev.aggregates["plate"],
                 "unscored": ev.unscored,
-            },
+            }
+        comp = layers["compliance"]
+        layers["compliance"] = (
+            comp.astype({"passed": "object"}) if len(comp) else pd.DataFrame({"parcel_id": []})
         )
+        write_gpkg_atomic(args.out, layers)
         s["out"] = args.out
     if args.excel:
-        write_workbook(ev, args.excel, public=args.public)
+        write_workbook(ev, args.excel, public=args.public, lang=args.lang)
         s["excel"] = args.excel
         s["public"] = bool(args.public)
     if args.json:
