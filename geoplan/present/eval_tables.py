@@ -89,6 +89,7 @@ COLUMNS: dict[str, Col] = {
     "kind": Col("ev_col_kind"),
     "reason": Col("ev_col_reason"),
     "high_tech": Col("ev_col_high_tech", "bool"),
+    "year": Col("hist_col_year", "int"),
 }
 
 #: Display digits of each indicator (ratios are shown as % with one decimal).

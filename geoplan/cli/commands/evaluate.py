@@ -59,6 +59,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="workbook language (default zh)"
     )
+    e.add_argument(
+        "--history",
+        action="store_true",
+        help="evaluate every year of the zone's firm history (tables/firm_years): transitions, "
+        "repeat D, 企业画像 in the workbook",
+    )
+    e.add_argument(
+        "--firm-years", help="firm history table (.parquet/.csv); default: the zone's tables/"
+    )
+    e.add_argument(
+        "--policy",
+        help="差别化 measures table (CSV); default data/policies/differentiated_measures.csv",
+    )
     e.set_defaults(func=run_evaluate)
 
     x = sub.add_parser(
@@ -100,16 +113,81 @@ def _evaluate(args: argparse.Namespace):
     )
 
 
+def _history(args: argparse.Namespace, ev):
+    """The evaluation history (``--history``), on the same layers and options as *ev*."""
+    from pathlib import Path
+
+    from geoplan.analysis.history import evaluate_history
+    from geoplan.data.firm_years import read_firm_years, zone_table
+    from geoplan.data.layers import load_layer
+    from geoplan.errors import GeoplanError
+    from geoplan.zone import load_zone
+
+    zone = load_zone(zone_path(args))
+    path = Path(args.firm_years) if args.firm_years else zone_table(zone)
+    if path is None:
+        msg = (
+            f"--history: the zone {zone.name} has no firm history (tables/firm_years.parquet or "
+            ".csv); give one with --firm-years FILE"
+        )
+        raise GeoplanError(msg)
+    if args.parcels:
+        parcels = load_layer(args.parcels, "parcels", crs=args.crs).data
+        firms = load_layer(args.firms, "firms").data
+    else:
+        parcels, firms = zone.layers["parcels"], zone.layers["firms"]
+    table = read_firm_years(path, firms, parcels)
+    return evaluate_history(
+        parcels,
+        firms,
+        table,
+        ev.scheme_obj or args.scheme,
+        plates=zone.layers.get("plates"),
+        tenant_rule=args.tenant_rule,
+    )
+
+
+def _measures(args: argparse.Namespace, ev, hist):
+    """Per-firm 差别化 measures (years in class from the history when there is one)."""
+    from geoplan.analysis import policy
+
+    table = policy.read_measures(args.policy)
+    years = None
+    if hist is not None:
+        run = hist.run_length()
+        latest = ev.firms.set_index(ev.firms["firm_id"].astype(str))["class"]
+        run = run[run["class"].to_numpy() == latest.reindex(run["firm_id"]).to_numpy()]
+        years = run.set_index("firm_id")["years"]
+    return policy.firm_measures(ev.firms, table, years)
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from geoplan.analysis import policy
     from geoplan.analysis.land_yield import summary
     from geoplan.data.io import write_gpkg_atomic
     from geoplan.present import redact
     from geoplan.present.report import write_workbook
 
+    if args.policy:  # a bad table fails before the evaluation runs
+        policy.read_measures(args.policy)
     ev = _evaluate(args)
     s = summary(ev)
+    hist = _history(args, ev) if args.history else None
+    measures = (
+        _measures(args, ev, hist)
+        if (args.policy or hist is not None or (args.excel and not args.public))
+        else None
+    )
+    if hist is not None:
+        h = hist.to_json()
+        s["history_years"] = h["years"]
+        s["classes_by_year"] = h["classes_by_year"]
+        s["transitions"] = h["transitions"]
+        s["repeat_d"] = h["repeat_d"]
+    if measures is not None and (args.policy or hist is not None):
+        s["measures"] = policy.summary(measures)
     if args.out:
         if args.public:  # 公示: the one redaction policy (geoplan.present.redact)
             layers = redact.public_tables(ev, args.lang)
@@ -130,7 +208,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         write_gpkg_atomic(args.out, layers)
         s["out"] = args.out
     if args.excel:
-        write_workbook(ev, args.excel, public=args.public, lang=args.lang)
+        write_workbook(
+            ev, args.excel, public=args.public, lang=args.lang, history=hist, policy=measures
+        )
         s["excel"] = args.excel
         s["public"] = bool(args.public)
     if args.json:
