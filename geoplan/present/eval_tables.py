@@ -208,5 +208,134 @@ def display(
                 _word("check_", lang)(x) if has(f"check_{x}") else y
                 for x, y in zip(frame["check"], vals, strict=True)
             ]
-        out[h] = [fmt_value(v, c, lang) for v in vals]
+        out[h] = _uniform([fmt_value(v, c, lang) for v in vals], c)
+    return pd.DataFrame(out)
+
+
+def _uniform(values: list[object], c: Col) -> list[object]:
+    """A number column with a "—" in it becomes text throughout (one type per column: Arrow
+    and the app's tables need it), each number with its display digits."""
+    if c.kind not in ("num", "int") or not any(isinstance(v, str) for v in values):
+        return values
+    d = 0 if c.kind == "int" else c.digits
+    return [v if isinstance(v, str) else f"{float(v):.{d}f}" for v in values]  # type: ignore[arg-type]
+
+
+# --- the score breakdown and the what-if of one firm (land_yield.explain) -----------------------
+
+_RULE_WORDS_ZH = (
+    ("aggregate", "总量比"),
+    ("mean", "均值"),
+    ("median", "中位数"),
+    ("fixed", "固定值"),
+    ("prior year", "上年"),
+    ("min-max", "极差标准化"),
+    ("max", "最大值"),
+    ("min", "最小值"),
+)
+
+
+def rule_text(rule: object, lang: str) -> str:
+    """A benchmark rule ("2 × mean", "fixed 24.097" …) in *lang*."""
+    if _missing(rule) or not str(rule).strip():
+        return DASH
+    text = str(rule)
+    if lang != "en":
+        for en, zh in _RULE_WORDS_ZH:
+            text = text.replace(en, zh)
+    return text
+
+
+def _indicator_label(ind: object, fallback: object, lang: str) -> str:
+    if isinstance(ind, str) and ind in INDICATORS:
+        d = INDICATORS[ind]
+        return d.label_en if lang == "en" else d.label_zh
+    return str(fallback) if not _missing(fallback) else DASH
+
+
+def _field_label(name: object, lang: str) -> str:
+    from geoplan.data.catalog import layer_type
+
+    if _missing(name) or not name:
+        return DASH
+    f = layer_type("firms").field(str(name))
+    if f is None:
+        return str(name)
+    label = f.label_en if lang == "en" else f.label_zh
+    return f"{label}({f.unit})" if f.unit else label
+
+
+def _unit(u: object) -> str:
+    if _missing(u) or not str(u):
+        return DASH
+    return "%" if u == "ratio" else str(u)
+
+
+def components_table(components: list[dict], lang: str = "zh") -> pd.DataFrame:
+    """The score breakdown: indicator, unit, value, benchmark (and its rule), % of the benchmark,
+    weight, contribution (contributions add up to the score)."""
+    num2 = Col("", "num", 2)
+    rows = []
+    for c in components:
+        ratio = c.get("unit") == "ratio"
+        val = c.get("value")
+        bench = c.get("benchmark")
+        rows.append(
+            {
+                t("ex_col_indicator", lang): _indicator_label(
+                    c.get("indicator"), c.get("label_zh"), lang
+                ),
+                t("ex_col_unit", lang): _unit(c.get("unit")),
+                t("ex_col_value", lang): fmt_value(val, Col("", "pct") if ratio else num2, lang),
+                t("ex_col_benchmark", lang): fmt_value(
+                    bench, Col("", "pct") if ratio else num2, lang
+                ),
+                t("ex_col_rule", lang): rule_text(c.get("benchmark_rule"), lang),
+                t("ex_col_normalized", lang): DASH
+                if _missing(c.get("normalized"))
+                else f"{float(c['normalized']):.1f}%",
+                t("ex_col_weight", lang): fmt_value(c.get("weight"), Col("", "num", 1), lang),
+                t("ex_col_contribution", lang): fmt_value(c.get("contribution"), num2, lang),
+                t("ex_col_substituted", lang): t("yes" if c.get("substituted") else "no", lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def whatif_table(rows: list[dict], lang: str = "zh") -> pd.DataFrame:
+    """Per indicator, the smallest single change that lifts the firm to the next class."""
+    num2 = Col("", "num", 2)
+    out = []
+    for r in rows:
+        if "indicator" not in r and "label_zh" not in r:
+            continue
+        ratio = r.get("unit") == "ratio"
+        vk = Col("", "pct") if ratio else num2
+        reach = bool(r.get("reachable"))
+        out.append(
+            {
+                t("ex_col_indicator", lang): _indicator_label(
+                    r.get("indicator"), r.get("label_zh"), lang
+                ),
+                t("ex_col_next_class", lang): fmt_value(
+                    r.get("next_class"), Col("", "class"), lang
+                ),
+                t("ex_col_current", lang): fmt_value(r.get("current_value"), vk, lang),
+                t("ex_col_required", lang): fmt_value(r.get("required_value"), vk, lang)
+                if reach
+                else DASH,
+                t("ex_col_change", lang): fmt_value(r.get("change"), vk, lang) if reach else DASH,
+                t("ex_col_unit", lang): _unit(r.get("unit")),
+                t("ex_col_field", lang): _field_label(r.get("field"), lang),
+                t("ex_col_field_required", lang): fmt_value(
+                    r.get("required_field_value"), num2, lang
+                )
+                if reach
+                else DASH,
+                t("ex_col_field_change", lang): fmt_value(r.get("field_change"), num2, lang)
+                if reach
+                else DASH,
+                t("ex_col_reachable", lang): t("yes" if reach else "no", lang),
+            }
+        )
     return pd.DataFrame(out)
