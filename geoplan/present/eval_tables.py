@@ -53,7 +53,7 @@ COLUMNS: dict[str, Col] = {
     "score": Col("ev_col_score", "num", 2),
     "class": Col("ev_col_class", "class"),
     "t_reason": Col("ev_col_t_reason"),
-    "substituted": Col("ev_col_substituted"),
+    "substituted": Col("ev_col_substituted", "indicators"),
     "tax": Col("ev_col_tax", "num", 1),
     "revenue": Col("ev_col_revenue", "num", 1),
     "value_added": Col("ev_col_value_added", "num", 1),
@@ -80,7 +80,7 @@ COLUMNS: dict[str, Col] = {
     "gain_tax": Col("ev_col_gain_tax", "num", 1),
     "gain_va": Col("ev_col_gain_va", "num", 1),
     "check_zh": Col("ev_col_check", "check"),
-    "op": Col("ev_col_op"),
+    "op": Col("ev_col_op", "op"),
     "required": Col("ev_col_required", "num", 2),
     "actual": Col("ev_col_actual", "num", 2),
     "passed": Col("ev_col_passed", "passed"),
@@ -182,6 +182,19 @@ def fmt_value(v: object, c: Col, lang: str) -> object:
         return sep.join(t(f"crit_{x}", lang) for x in keys) or DASH
     if k == "check":
         return str(v)
+    if k == "op":
+        return {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}.get(str(v), str(v))
+    if k == "indicators":  # "va_per_emission,rd_ratio" → 单位排放增加值、R&D经费占营收比
+        ids = [x.strip() for x in str(v).replace(";", ",").split(",") if x.strip()]
+        if not ids:
+            return DASH
+        sep = ", " if lang == "en" else "、"
+        return sep.join(
+            (INDICATORS[x].label_en if lang == "en" else INDICATORS[x].label_zh)
+            if x in INDICATORS
+            else x
+            for x in ids
+        )
     text = str(v)
     if lang == "en" and " / " in text:  # bilingual reason texts "中文 / English"
         text = text.split(" / ", 1)[1]

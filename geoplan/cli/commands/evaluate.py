@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json, zone_path
+from geoplan.cli.output import EXIT_OK, dump_json, number, zone_path
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -21,7 +21,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firms", help="firms table (CSV/Parquet/Excel); default: the bundled sample")
     p.add_argument("--crs", help="CRS of --parcels when the file has none (e.g. EPSG:4490)")
     p.add_argument(
-        "--year", type=int, help="evaluation year (default: the data year, 2023 for the sample)"
+        "--year",
+        type=number(lo=1990, hi=2100, integer=True),
+        help="evaluation year (default: the data year, 2023 for the sample)",
     )
     p.add_argument(
         "--tenant-rule",
