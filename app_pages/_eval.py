@@ -39,6 +39,15 @@ def schemes() -> list[str]:
     return listed or list(available_schemes())
 
 
+def scheme_label(name: str) -> str:
+    """A scheme's name as a reader sees it (its label in the chosen language)."""
+    from geoplan.analysis.land_yield.schemes import load_scheme
+
+    sch = load_scheme(name)
+    label = getattr(sch, "label_en", "") if C.lang() == "en" else getattr(sch, "label_zh", "")
+    return str(label or name)
+
+
 def scheme() -> str:
     picked = st.session_state.get("pa_scheme")
     return picked if picked in schemes() else C.default_scheme()
@@ -81,28 +90,25 @@ def breakdown(zone, pid: str) -> None:
     e = _explain(ev, fid)
     if e is None:
         return
+    cls = e.get("class")
     st.caption(
-        f"{T('main_firm')}: {e.get('name')} ({fid}) · {e.get('scheme')} · "
-        f"{T('score')} {C.fmt_num(e.get('score'), 1)} · {e.get('class_label') or e.get('class') or '—'}"
+        f"{T('main_firm')}: {e.get('name')} ({fid}) · {scheme_label(str(e.get('scheme')))} · "
+        f"{T('score')} {C.fmt_num(e.get('score'), 1)} · "
+        f"{T(f'class_{cls}') if isinstance(cls, str) and cls else '—'}"
     )
-    comp = pd.DataFrame(e.get("components") or [])
-    if len(comp):
-        cols = [
-            c
-            for c in (
-                "label_zh",
-                "unit",
-                "value",
-                "benchmark",
-                "benchmark_rule",
-                "normalized",
-                "weight",
-                "contribution",
-            )
-            if c in comp
-        ]
-        st.dataframe(comp[cols].round(2), hide_index=True, width="stretch")
-        st.bar_chart(comp.set_index("label_zh")["contribution"], horizontal=True, height=160)
+    from geoplan.present.eval_tables import components_table
+
+    comps = e.get("components") or []
+    if comps:
+        table = components_table(comps, C.lang())
+        st.dataframe(table, hide_index=True, width="stretch")
+        chart = pd.DataFrame(
+            {
+                T("ex_col_contribution"): [float(c.get("contribution") or 0.0) for c in comps],
+            },
+            index=table[T("ex_col_indicator")],
+        )
+        st.bar_chart(chart, horizontal=True, height=160)
     elif e.get("reason"):
         st.info(str(e["reason"]))
 
@@ -120,24 +126,9 @@ def whatif(zone, pid: str) -> None:
     if not rows:
         st.caption(T("whatif_none"))
         return
-    df = pd.DataFrame(rows)
-    cols = [
-        c
-        for c in (
-            "label_zh",
-            "next_class",
-            "current_value",
-            "required_value",
-            "change",
-            "unit",
-            "field",
-            "required_field_value",
-            "field_change",
-            "reachable",
-        )
-        if c in df
-    ]
-    st.dataframe(df[cols].round(2), hide_index=True, width="stretch")
+    from geoplan.present.eval_tables import whatif_table
+
+    st.dataframe(whatif_table(rows, C.lang()), hide_index=True, width="stretch")
 
 
 def compliance(zone, pid: str) -> None:
@@ -146,10 +137,10 @@ def compliance(zone, pid: str) -> None:
     if df.empty:
         st.caption(T("compliance_none"))
         return
-    cols = [
-        c for c in ("check_zh", "op", "required", "actual", "passed", "gap", "basis") if c in df
-    ]
-    st.dataframe(df[cols], hide_index=True, width="stretch")
+    from geoplan.present.eval_tables import display
+
+    cols = ["check_zh", "op", "required", "actual", "passed", "gap", "basis"]
+    st.dataframe(display(df, C.lang(), cols), hide_index=True, width="stretch")
 
 
 def low_efficiency_table(zone) -> pd.DataFrame:
@@ -176,6 +167,8 @@ def low_efficiency_table(zone) -> pd.DataFrame:
 
 
 def low_efficiency_list(zone) -> None:
+    from geoplan.present.eval_tables import display
+
     df = low_efficiency_table(zone)
     st.caption(
         T(
@@ -184,7 +177,78 @@ def low_efficiency_list(zone) -> None:
             mu=C.fmt_num(df["area_mu"].sum(), 0) if "area_mu" in df else "—",
         )
     )
-    st.dataframe(df.round(2), hide_index=True, width="stretch", height=320)
+    cols = [c if c != "criteria_zh" else "criteria" for c in df.columns]
+    shown = display(evaluation(zone).low_efficiency, C.lang(), cols)
+    st.dataframe(shown, hide_index=True, width="stretch", height=320)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _history(_zone, key: tuple, scheme: str):
+    from geoplan.analysis.history import evaluate_history
+    from geoplan.data.firm_years import read_firm_years, zone_table
+
+    z = _zone
+    path = zone_table(z)
+    if path is None:
+        return None
+    table = read_firm_years(path, z.layers["firms"], z.layers["parcels"])
+    return evaluate_history(
+        z.layers["parcels"], z.layers["firms"], table, scheme, plates=z.layers.get("plates")
+    )
+
+
+def history(zone):
+    """The zone's evaluation history under the chosen scheme, or None without a firm history."""
+    return _history(zone, C.zone_key(), scheme())
+
+
+def firm_measures(zone) -> pd.DataFrame:
+    """差别化 measures of every firm (years in class from the history when the zone has one)."""
+    from geoplan.analysis import policy
+
+    ev = evaluation(zone)
+    hist = history(zone)
+    years = None
+    if hist is not None:
+        run = hist.run_length()
+        latest = ev.firms.set_index(ev.firms["firm_id"].astype(str))["class"]
+        run = run[run["class"].to_numpy() == latest.reindex(run["firm_id"]).to_numpy()]
+        years = run.set_index("firm_id")["years"]
+    return policy.firm_measures(ev.firms, policy.read_measures(), years)
+
+
+def profile(zone, pid: str) -> None:
+    """企业画像 of the parcel's main firm: indicators and class by year against its list median."""
+    from geoplan.present.history_tables import profile_table
+
+    ev = evaluation(zone)
+    fid = _main_firm(ev, pid)
+    if fid is None:
+        st.caption(T("no_firms"))
+        return
+    hist = history(zone)
+    if hist is None:
+        st.caption(T("hist_none"))
+        return
+    st.caption(T("hist_profile"))
+    st.dataframe(profile_table(hist, fid, C.lang()), hide_index=True, width="stretch")
+
+
+def measures(zone, pid: str) -> None:
+    """The 差别化 measures that apply to the parcel's main firm, with their estimated cost."""
+    from geoplan.present.history_tables import measures_table
+
+    ev = evaluation(zone)
+    fid = _main_firm(ev, pid)
+    if fid is None:
+        st.caption(T("no_firms"))
+        return
+    m = firm_measures(zone)
+    mine = m[m["firm_id"].astype(str) == fid]
+    if mine.empty:
+        st.caption(T("pol_none"))
+        return
+    st.dataframe(measures_table(mine, C.lang()), hide_index=True, width="stretch")
 
 
 def _workbook(ev, kind: str) -> bytes:

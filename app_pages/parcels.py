@@ -42,9 +42,10 @@ def _filter(parcels: pd.DataFrame, firms: pd.DataFrame) -> tuple[pd.DataFrame, t
     if "class" in parcels:
         classes = c[2].multiselect(
             T("filter_class"),
-            sorted(parcels["class"].dropna().astype(str).unique()),
-            key="pa_class",
+            sorted(c for c in parcels["class"].dropna().astype(str).unique() if c),
+            key=C.wkey("pa_class"),
             placeholder=T("all"),
+            format_func=C.formatter(lambda c: f"class_{c}"),
         )
     status = c[3].multiselect(
         T("filter_status"),
@@ -103,11 +104,18 @@ def _scorecard(pid: str, parcels: pd.DataFrame, firms: pd.DataFrame, zone) -> No
     a.metric(T("land_use"), f"{r['land_use']} {landuse.name(r['land_use'], lang)}")
     b.metric(T("area_mu"), C.fmt_num(r["area_mu"]))
     c.metric(T("far"), C.fmt_num(r["far"], 2))
-    d.metric(
-        T("class"),
-        str(r["class"]) if "class" in row and pd.notna(r.get("class")) and r.get("class") else "—",
+    cls = r.get("class") if "class" in row else None
+    d.metric(T("class"), T(f"class_{cls}") if isinstance(cls, str) and cls else "—")
+    tabs = st.tabs(
+        [
+            T("breakdown"),
+            T("whatif"),
+            T("compliance"),
+            T("its_firms"),
+            T("card_profile"),
+            T("card_measures"),
+        ]
     )
-    tabs = st.tabs([T("breakdown"), T("whatif"), T("compliance"), T("its_firms")])
     with tabs[0]:
         E.breakdown(zone, pid)
     with tabs[1]:
@@ -133,7 +141,13 @@ def _scorecard(pid: str, parcels: pd.DataFrame, firms: pd.DataFrame, zone) -> No
                 )
                 if c in f
             ]
-            st.dataframe(f[cols], hide_index=True, width="stretch")
+            from geoplan.present.eval_tables import display
+
+            st.dataframe(display(f, lang, cols), hide_index=True, width="stretch")
+    with tabs[4]:
+        E.profile(zone, pid)
+    with tabs[5]:
+        E.measures(zone, pid)
 
 
 def body() -> None:
@@ -151,6 +165,7 @@ def body() -> None:
             opts,
             key="pa_scheme",
             index=opts.index("dalian_default") if "dalian_default" in opts else 0,
+            format_func=E.scheme_label,
         )
     by = top[0].selectbox(
         T("color_by"),

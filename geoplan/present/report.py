@@ -1,8 +1,9 @@
 """Excel workbook of an evaluation: summary, class lists per unit, 低效用地, compliance.
 
-``write_workbook(evaluation, path, public=False)`` writes atomically (temp file + rename). With
-``public=True`` (公示) the firm lists carry no firm financials (税收, 营业收入, 增加值, 能耗, 用电,
-研发, 投资, 从业人员 and every indicator derived from them); only identity, land, score and class.
+``write_workbook(evaluation, path, public=False, lang="zh")`` writes atomically (temp file +
+rename). Every sheet is a display table (:mod:`geoplan.present.eval_tables`): headers, values and
+units in the chosen language, numbers rounded. With ``public=True`` (公示) every sheet comes from
+:mod:`geoplan.present.redact` — the one redaction policy of every public output.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from geoplan.analysis.land_yield.schemes import CLASS_LABELS, INDICATORS
+from geoplan.analysis.land_yield.schemes import INDICATORS
 from geoplan.data.io import atomic_path
+from geoplan.text import t
 
 logger = logging.getLogger(__name__)
 
@@ -50,47 +51,85 @@ PARCEL_FINANCIAL = (
     "gain_va",
 )
 
-_ZH = {
-    "firm_id": "企业编号",
-    "name": "企业名称",
-    "parcel_id": "地块编号",
-    "plate": "板块",
-    "industry": "产业",
-    "scale": "规模",
-    "sector": "行业门类",
-    "tenure": "用地方式",
-    "land_mu": "用地(亩)",
-    "land_rule": "用地口径",
-    "score": "综合得分",
-    "class": "等级",
-    "class_label": "等级说明",
-    "t_reason": "不参评原因",
-    "rank": "单元排名",
-    "unit_n": "单元企业数",
-    "substituted": "均值替代指标",
-    "tax": "税收(万元)",
-    "revenue": "营业收入(万元)",
-    "value_added": "增加值(万元)",
-    "energy_tce": "综合能耗(tce)",
-    "employees": "从业人员",
-    "fixed_investment": "固定资产投资(万元)",
-    "land_use": "用地代码",
-    "status": "状态",
-    "area_mu": "面积(亩)",
-    "criteria_zh": "低效类型",
-    "reasons": "认定理由",
-    "route": "建议处置方式",
-    "gain_tax": "提升至板块中位数增收税收(万元)",
-    "gain_va": "提升至板块中位数增加值(万元)",
-    "check_zh": "检查项",
-    "required": "控制值",
-    "actual": "实际值",
-    "passed": "是否达标",
-    "gap": "差距",
-    "basis": "依据",
-    "kind": "类别",
-    **{k: f"{d.label_zh}({d.unit})" if d.unit else d.label_zh for k, d in INDICATORS.items()},
-}
+#: Firm list columns of the internal workbook, in order (the scheme's indicators follow).
+FIRM_LIST_COLUMNS = (
+    "firm_id",
+    "name",
+    "parcel_id",
+    "plate",
+    "industry",
+    "scale",
+    "list",
+    "tenure",
+    "land_mu",
+    "land_rule",
+    "unit",
+    "rank",
+    "unit_n",
+    "score",
+    "class",
+    "t_reason",
+    "substituted",
+    "tax",
+    "revenue",
+    "value_added",
+    "energy_tce",
+    "electricity_mwh",
+    "employees",
+    "fixed_investment",
+    "rd_spend",
+)
+PLATE_COLUMNS = (
+    "plate",
+    "area_mu",
+    "occupied_mu",
+    "n_parcels",
+    "n_firms",
+    "tax",
+    "revenue",
+    "value_added",
+    "employees",
+    "tax_per_mu",
+    "va_per_mu",
+    "revenue_per_mu",
+    "n_A",
+    "n_B",
+    "n_C",
+    "n_D",
+    "n_T",
+)
+LOW_COLUMNS = (
+    "parcel_id",
+    "plate",
+    "land_use",
+    "status",
+    "area_mu",
+    "class",
+    "far",
+    "coverage",
+    "tax_per_mu",
+    "va_per_mu",
+    "criteria",
+    "reasons",
+    "route",
+    "plate_median_tax_per_mu",
+    "gain_tax",
+    "gain_va",
+)
+COMPLIANCE_COLUMNS = (
+    "parcel_id",
+    "plate",
+    "land_use",
+    "industry",
+    "check_zh",
+    "op",
+    "required",
+    "actual",
+    "passed",
+    "gap",
+    "basis",
+)
+UNSCORED_COLUMNS = ("firm_id", "name", "parcel_id", "tenure", "scale", "reason")
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
@@ -105,39 +144,16 @@ def _sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
-def firm_list(evaluation, *, public: bool = False) -> pd.DataFrame:
-    """Firms sorted by unit, class, score; 公示 version without financials."""
-    f = evaluation.firms.copy()
-    f["class_label"] = f["class"].map(CLASS_LABELS).fillna("")
-    cols = [
-        "firm_id",
-        "name",
-        "parcel_id",
-        "plate",
-        "industry",
-        "scale",
-        "tenure",
-        "land_mu",
-        "land_rule",
-        "unit",
-        "rank",
-        "unit_n",
-        "score",
-        "class",
-        "class_label",
-        "t_reason",
-        "substituted",
-        "tax",
-        "revenue",
-        "value_added",
-        "energy_tce",
-        "employees",
-        "fixed_investment",
-        *[i for i in evaluation.scheme_obj.indicator_ids if i in f.columns],
-    ]
-    f = f[[c for c in dict.fromkeys(cols) if c in f.columns]]
+def firm_list(evaluation, *, public: bool = False, lang: str = "zh") -> pd.DataFrame:
+    """Firms sorted by unit, class, score (canonical columns); 公示: :func:`redact.public_firms`."""
+    from geoplan.present import redact
+
     if public:
-        f = f.drop(columns=[c for c in FINANCIAL if c in f.columns])
+        return redact.public_firms(evaluation.firms, lang)
+    f = evaluation.firms
+    ind = evaluation.scheme_obj.indicator_ids if evaluation.scheme_obj else []
+    cols = [*FIRM_LIST_COLUMNS, *[i for i in ind if i in f.columns]]
+    f = f[[c for c in dict.fromkeys(cols) if c in f.columns]]
     order = f["class"].map({"A": 0, "B": 1, "C": 2, "D": 3, "T": 4}).fillna(5)
     return (
         f.assign(_o=order)
@@ -146,63 +162,115 @@ def firm_list(evaluation, *, public: bool = False) -> pd.DataFrame:
     )
 
 
-def summary_frame(evaluation) -> pd.DataFrame:
+def summary_frame(evaluation, lang: str = "zh") -> pd.DataFrame:
+    """The 汇总 sheet: scheme, year, class counts, zone figures (aggregates of all firms)."""
     from geoplan.analysis.land_yield import summary
+    from geoplan.present.eval_tables import Col, fmt_value
 
     s = summary(evaluation)
-    rows = [
-        ("方案 scheme", s["scheme"]),
-        ("评价年度 year", s["year"]),
-        ("承租口径 tenant rule", s["tenant_rule"]),
-        ("参评企业 firms evaluated", s["firms_evaluated"]),
-        ("未评价企业(无用地) unscored", s["firms_unscored"]),
-    ]
-    rows += [(f"{CLASS_LABELS[k]}", v) for k, v in s["classes"].items()]
     z = s["zone"]
-    rows += [
-        ("园区亩均税收(万元/亩)", z["tax_per_mu"]),
-        ("园区亩均增加值(万元/亩)", z["va_per_mu"]),
-        ("工业用地产出强度(万元/公顷)", z["industrial_output_per_ha"]),
-        ("全国开发区2011平均(万元/公顷)", z["national_industrial_output_per_ha"]),
-        ("高新技术产业用地产出强度(万元/公顷)", z["high_tech_output_per_ha"]),
-        ("全国高新技术产业2011平均(万元/公顷)", z["national_high_tech_output_per_ha"]),
-        ("低效用地宗数", s["low_efficiency"]["parcels"]),
-        ("低效用地面积(亩)", s["low_efficiency"]["area_mu"]),
-        ("合规检查未达标项", s["compliance"]["failed"]),
+    rule = s["tenant_rule"]
+    rows: list[tuple[str, object]] = [
+        (t("wb_scheme", lang), s["scheme"]),
+        (t("wb_year", lang), s["year"]),
+        (t("wb_tenant_rule", lang), t(f"rule_{rule}", lang) if rule else "—"),
+        (t("wb_firms_evaluated", lang), s["firms_evaluated"]),
+        (t("wb_firms_unscored", lang), s["firms_unscored"]),
     ]
-    return pd.DataFrame(rows, columns=["项目 item", "值 value"])
+    rows += [(t(f"class_{k}", lang), v) for k, v in s["classes"].items()]
+    num = Col("", "num", 2)
+    rows += [
+        (t("wb_zone_tax_per_mu", lang), fmt_value(z["tax_per_mu"], num, lang)),
+        (t("wb_zone_va_per_mu", lang), fmt_value(z["va_per_mu"], num, lang)),
+        (t("wb_industrial_output", lang), fmt_value(z["industrial_output_per_ha"], num, lang)),
+        (
+            t("wb_national_industrial", lang),
+            fmt_value(z["national_industrial_output_per_ha"], num, lang),
+        ),
+        (t("wb_high_tech_output", lang), fmt_value(z["high_tech_output_per_ha"], num, lang)),
+        (
+            t("wb_national_high_tech", lang),
+            fmt_value(z["national_high_tech_output_per_ha"], num, lang),
+        ),
+        (t("wb_low_parcels", lang), s["low_efficiency"]["parcels"]),
+        (t("wb_low_area", lang), fmt_value(s["low_efficiency"]["area_mu"], num, lang)),
+        (t("wb_compliance_failed", lang), s["compliance"]["failed"]),
+    ]
+    rows = [(k, "—" if v is None else v) for k, v in rows]
+    return pd.DataFrame(rows, columns=[t("wb_item", lang), t("wb_value", lang)])
 
 
-def write_workbook(evaluation, path: str | Path, *, public: bool = False) -> Path:
-    """Write the evaluation workbook to *path* atomically; returns the path."""
-    firms = firm_list(evaluation, public=public)
+def workbook_sheets(
+    evaluation,
+    *,
+    public: bool = False,
+    lang: str = "zh",
+    history=None,
+    policy=None,
+) -> dict[str, pd.DataFrame]:
+    """Sheet name → display frame of the evaluation workbook (公示: through :mod:`redact` only).
+
+    *history* (:class:`geoplan.analysis.history.History`) adds the 企业画像 / 等级变化 sheets and
+    *policy* (a measures frame of :mod:`geoplan.analysis.policy`) the 差别化措施 sheet; both are
+    internal only (a 公示 carries neither a firm's history of figures nor its costs).
+    """
+    from geoplan.present import redact
+    from geoplan.present.eval_tables import display
+
+    ev = evaluation
     used: set[str] = set()
+    sheets: dict[str, pd.DataFrame] = {}
+
+    def add(title_key: str, frame: pd.DataFrame, **fmt: object) -> None:
+        sheets[_sheet_name(t(title_key, lang, **fmt), used)] = frame
+
+    add("wb_sheet_summary", summary_frame(ev, lang))
+    plates = ev.aggregates["plate"]
+    if public:
+        add("wb_sheet_plates", display(redact.public_aggregate(plates, "plate"), lang))
+    else:
+        add("wb_sheet_plates", display(plates, lang, PLATE_COLUMNS))
+    firms = firm_list(ev, public=public, lang=lang)
+    unit_key = firms["unit"] if public else firms["plate"]
+    unit_key = unit_key.astype(object).where(
+        unit_key.notna() & (unit_key != ""), t("wb_no_unit", lang)
+    )
+    for unit, part in firms.groupby(unit_key, sort=True):
+        add("wb_sheet_list", display(part, lang), unit=unit)
+    if public:
+        add("wb_sheet_low", display(redact.public_low_efficiency(ev.low_efficiency, lang), lang))
+        add("wb_sheet_compliance", display(redact.public_compliance(ev.compliance), lang))
+        add("wb_sheet_unscored", display(redact.public_unscored(ev.unscored), lang))
+        return sheets
+    add("wb_sheet_low", display(ev.low_efficiency, lang, LOW_COLUMNS))
+    add("wb_sheet_compliance", display(ev.compliance, lang, COMPLIANCE_COLUMNS))
+    add("wb_sheet_unscored", display(ev.unscored, lang, UNSCORED_COLUMNS))
+    if history is not None:
+        from geoplan.present.history_tables import history_sheets
+
+        for key, frame in history_sheets(history, lang).items():
+            add(key, frame)
+    if policy is not None:
+        from geoplan.present.history_tables import measures_table
+
+        add("wb_sheet_measures", measures_table(policy, lang))
+    return sheets
+
+
+def write_workbook(
+    evaluation,
+    path: str | Path,
+    *,
+    public: bool = False,
+    lang: str = "zh",
+    history=None,
+    policy=None,
+) -> Path:
+    """Write the evaluation workbook to *path* atomically; returns the path."""
+    sheets = workbook_sheets(evaluation, public=public, lang=lang, history=history, policy=policy)
     with atomic_path(path, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        summary_frame(evaluation).to_excel(xw, sheet_name=_sheet_name("汇总", used), index=False)
-        plates = evaluation.aggregates["plate"].copy()
-        if public:
-            plates = plates.drop(
-                columns=[
-                    c for c in ("tax", "revenue", "value_added", "employees") if c in plates.columns
-                ]
-            )
-        plates.to_excel(xw, sheet_name=_sheet_name("板块汇总", used), index=False)
-        unit_key = firms["plate"].fillna("(无板块)")
-        for unit, part in firms.groupby(unit_key, sort=True):
-            part.rename(columns=_ZH).to_excel(
-                xw, sheet_name=_sheet_name(f"名单-{unit}", used), index=False
-            )
-        low = pd.DataFrame(evaluation.low_efficiency.drop(columns="geometry", errors="ignore"))
-        if public:
-            low = low.drop(columns=[c for c in PARCEL_FINANCIAL if c in low.columns])
-        low.rename(columns=_ZH).to_excel(xw, sheet_name=_sheet_name("低效用地", used), index=False)
-        comp = evaluation.compliance.copy()
-        if public and len(comp):
-            money = comp["check"].isin(["commit_tax", "commit_energy"])
-            comp.loc[money, ["actual", "gap"]] = np.nan
-        comp.rename(columns=_ZH).to_excel(xw, sheet_name=_sheet_name("合规检查", used), index=False)
-        unsc = evaluation.unscored
-        unsc.to_excel(xw, sheet_name=_sheet_name("未评价企业", used), index=False)
+        for name, frame in sheets.items():
+            frame.to_excel(xw, sheet_name=name, index=False)
     logger.info("wrote %s (%s)", path, "公示" if public else "internal")
     return Path(path)
 

@@ -191,11 +191,21 @@ def parcel_map(
     return maps.render(spec, basemap=basemap, height=height, draw=draw)
 
 
-def muyield_spec(evaluation, zone, *, by: str = "class", lang: str = "zh") -> MapSpec:
-    """The 亩均 map: evaluated parcels by class (or by 亩均税收 with ``by="tax_per_mu"``)."""
+def muyield_spec(
+    evaluation, zone, *, by: str = "class", lang: str = "zh", public: bool = False
+) -> MapSpec:
+    """The 亩均 map: evaluated parcels by class (or by 亩均税收 with ``by="tax_per_mu"``).
+
+    ``public=True`` (公示): the parcels of :func:`geoplan.present.redact.public_parcels` only, by
+    class — no per-亩 figure in a tooltip."""
+    from geoplan.present import redact
+
+    if public and by != "class":
+        by = "class"
     what = t("class", lang) if by == "class" else t(f"col_{by}", lang)
+    parcels = redact.public_parcels(evaluation.parcels) if public else evaluation.parcels
     return parcel_spec(
-        evaluation.parcels,
+        parcels,
         by=by,
         lang=lang,
         zone=zone.layers["zone"],

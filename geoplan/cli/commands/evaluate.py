@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoplan.cli.output import EXIT_OK, dump_json, zone_path
+from geoplan.cli.output import EXIT_OK, dump_json, number, zone_path
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -21,7 +21,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firms", help="firms table (CSV/Parquet/Excel); default: the bundled sample")
     p.add_argument("--crs", help="CRS of --parcels when the file has none (e.g. EPSG:4490)")
     p.add_argument(
-        "--year", type=int, help="evaluation year (default: the data year, 2023 for the sample)"
+        "--year",
+        type=number(lo=1990, hi=2100, integer=True),
+        help="evaluation year (default: the data year, 2023 for the sample)",
     )
     p.add_argument(
         "--tenant-rule",
@@ -58,7 +60,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--excel", help="write the Excel workbook (summary, class lists, 低效用地, compliance)"
     )
     e.add_argument(
-        "--public", action="store_true", help="公示 version of the workbook: no firm financials"
+        "--public",
+        action="store_true",
+        help="公示 version of the workbook and of --out: no firm figures (geoplan.present.redact)",
+    )
+    e.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="workbook language (default zh)"
+    )
+    e.add_argument(
+        "--history",
+        action="store_true",
+        help="evaluate every year of the zone's firm history (tables/firm_years): transitions, "
+        "repeat D, 企业画像 in the workbook",
+    )
+    e.add_argument(
+        "--firm-years", help="firm history table (.parquet/.csv); default: the zone's tables/"
+    )
+    e.add_argument(
+        "--policy",
+        help="差别化 measures table (CSV); default data/policies/differentiated_measures.csv",
     )
     e.set_defaults(func=run_evaluate)
 
@@ -157,41 +177,104 @@ def _cached_evaluation(
     return cache.memo("evaluate", k, compute, disk=True, entries=4)
 
 
+def _history(args: argparse.Namespace, ev):
+    """The evaluation history (``--history``), on the same layers and options as *ev*."""
+    from pathlib import Path
+
+    from geoplan.analysis.history import evaluate_history
+    from geoplan.data.firm_years import read_firm_years, zone_table
+    from geoplan.data.layers import load_layer
+    from geoplan.errors import GeoplanError
+    from geoplan.zone import load_zone
+
+    zone = load_zone(zone_path(args))
+    path = Path(args.firm_years) if args.firm_years else zone_table(zone)
+    if path is None:
+        msg = (
+            f"--history: the zone {zone.name} has no firm history (tables/firm_years.parquet or "
+            ".csv); give one with --firm-years FILE"
+        )
+        raise GeoplanError(msg)
+    if args.parcels:
+        parcels = load_layer(args.parcels, "parcels", crs=args.crs).data
+        firms = load_layer(args.firms, "firms").data
+    else:
+        parcels, firms = zone.layers["parcels"], zone.layers["firms"]
+    table = read_firm_years(path, firms, parcels)
+    return evaluate_history(
+        parcels,
+        firms,
+        table,
+        ev.scheme_obj or args.scheme,
+        plates=zone.layers.get("plates"),
+        tenant_rule=args.tenant_rule,
+    )
+
+
+def _measures(args: argparse.Namespace, ev, hist):
+    """Per-firm 差别化 measures (years in class from the history when there is one)."""
+    from geoplan.analysis import policy
+
+    table = policy.read_measures(args.policy)
+    years = None
+    if hist is not None:
+        run = hist.run_length()
+        latest = ev.firms.set_index(ev.firms["firm_id"].astype(str))["class"]
+        run = run[run["class"].to_numpy() == latest.reindex(run["firm_id"]).to_numpy()]
+        years = run.set_index("firm_id")["years"]
+    return policy.firm_measures(ev.firms, table, years)
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from geoplan.analysis import policy
     from geoplan.analysis.land_yield import summary
     from geoplan.data.io import write_gpkg_atomic
-    from geoplan.present.report import FINANCIAL, PARCEL_FINANCIAL, write_workbook
+    from geoplan.present import redact
+    from geoplan.present.report import write_workbook
 
+    if args.policy:  # a bad table fails before the evaluation runs
+        policy.read_measures(args.policy)
     ev = _evaluate(args)
     s = summary(ev)
+    hist = _history(args, ev) if args.history else None
+    measures = (
+        _measures(args, ev, hist)
+        if (args.policy or hist is not None or (args.excel and not args.public))
+        else None
+    )
+    if hist is not None:
+        h = hist.to_json()
+        s["history_years"] = h["years"]
+        s["classes_by_year"] = h["classes_by_year"]
+        s["transitions"] = h["transitions"]
+        s["repeat_d"] = h["repeat_d"]
+    if measures is not None and (args.policy or hist is not None):
+        s["measures"] = policy.summary(measures)
     if args.out:
-        firms, parcels, low, comp = ev.firms, ev.parcels, ev.low_efficiency, ev.compliance
-        if args.public:  # 公示: no firm financials, no parcel sums of them
-            firms = firms.drop(columns=[c for c in FINANCIAL if c in firms.columns])
-            parcels = parcels.drop(columns=[c for c in PARCEL_FINANCIAL if c in parcels.columns])
-            low = low.drop(columns=[c for c in PARCEL_FINANCIAL if c in low.columns])
-            comp = comp.copy()
-            money = comp["check"].isin(["commit_tax", "commit_energy"]) if len(comp) else []
-            if len(comp):
-                comp.loc[money, ["actual", "gap"]] = float("nan")
-        write_gpkg_atomic(
-            args.out,
-            {
-                "parcels": parcels,
-                "firms": firms,
-                "low_efficiency": low,
-                "compliance": comp.astype({"passed": "object"})
-                if len(comp)
-                else pd.DataFrame({"parcel_id": []}),
+        if args.public:  # 公示: the one redaction policy (geoplan.present.redact)
+            layers = redact.public_tables(ev, args.lang)
+        else:
+            comp = ev.compliance
+            layers = {
+                "parcels": ev.parcels,
+                "firms": ev.firms,
+                "low_efficiency": ev.low_efficiency,
+                "compliance": comp,
                 "by_plate": ev.aggregates["plate"],
                 "unscored": ev.unscored,
-            },
+            }
+        comp = layers["compliance"]
+        layers["compliance"] = (
+            comp.astype({"passed": "object"}) if len(comp) else pd.DataFrame({"parcel_id": []})
         )
+        write_gpkg_atomic(args.out, layers)
         s["out"] = args.out
     if args.excel:
-        write_workbook(ev, args.excel, public=args.public)
+        write_workbook(
+            ev, args.excel, public=args.public, lang=args.lang, history=hist, policy=measures
+        )
         s["excel"] = args.excel
         s["public"] = bool(args.public)
     if args.json:

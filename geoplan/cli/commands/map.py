@@ -59,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HTML only: basemap (default none: works offline; the 天地图 key is never written)",
     )
     p.add_argument("--no-parcels", action="store_true", help="layout theme: leave the parcels out")
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="muyield theme: 公示 map (class only, no per-亩 figures; geoplan.present.redact)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -83,7 +88,7 @@ def _spec(args: argparse.Namespace, zone):
             structure=z.get("structure"),
             clusters=z.get("clusters"),
         )
-        return viz.muyield_spec(ev, zone, lang=lang)
+        return viz.muyield_spec(ev, zone, lang=lang, public=getattr(args, "public", False))
     if args.theme == "infra":
         from geoplan.analysis import coverage
         from geoplan.analysis import infrastructure as infra
