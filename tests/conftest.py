@@ -6,6 +6,7 @@ import glob
 import os
 import shlex
 import subprocess
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,12 @@ import pytest
 import shapely
 
 from geoplan.data.crs import WORKING_CRS
+
+# the disk cache (geoplan.cache) of a test session is its own: results never come from an earlier
+# run or the user's cache, and tests leave nothing behind in ~/.cache (subprocesses inherit it)
+if not os.environ.get("GEOPLAN_CACHE_DIR"):
+    _CACHE_DIR = tempfile.TemporaryDirectory(prefix="geoplan-test-cache-")
+    os.environ["GEOPLAN_CACHE_DIR"] = _CACHE_DIR.name  # removed when the session ends
 
 
 @pytest.fixture(scope="session")

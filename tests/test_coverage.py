@@ -382,13 +382,26 @@ def test_pruned_sites_match_every_candidate():
         + [pt(x, y) for x, y in rng.uniform(0, 1300, (5, 2))]
     )
     step = 10.0
-    got = C._walk(net, sources, C._sites(net, targets, step, 400), 400, step)
+    tsites = C._sites(net, targets, step, 1000)
+    got = C._walk(net, C._sites(net, sources, step, 400), tsites, 400)
     cand, owner = C._candidates(targets, step)
-    d, _ = net.nearest_source(C._candidates(sources, step)[0], cand, limit=400)
-    want = np.full(len(targets), np.inf)
-    np.minimum.at(want, owner, d)
+
+    def every_candidate(src: np.ndarray, radius: float) -> np.ndarray:
+        d, _ = net.nearest_source(C._candidates(src, step)[0], cand, limit=radius)
+        want = np.full(len(targets), np.inf)
+        np.minimum.at(want, owner, d)
+        return want
+
+    want = every_candidate(sources, 400)
     assert np.isfinite(want).sum() > 10 and np.isinf(want).sum() > 0
     np.testing.assert_allclose(got, want, atol=1e-6)
+    # sources attached once with a longer access limit, then a subset of them at a shorter radius
+    # (what service_coverage does for the tiers and kinds): the same distances
+    wide = C._sites(net, sources, step, 1000)
+    for radius in (150.0, 400.0):
+        for mask in (np.arange(len(sources)) % 2 == 0, np.arange(len(sources)) >= 3):
+            got = C._walk(net, wide.of(mask), tsites, radius)
+            np.testing.assert_allclose(got, every_candidate(sources[mask], radius), atol=1e-6)
 
 
 # --- standards file ------------------------------------------------------------------------

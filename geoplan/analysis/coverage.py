@@ -39,6 +39,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -50,6 +51,9 @@ from geoplan.config.loader import Checker as _Checker
 from geoplan.config.loader import read_yaml
 from geoplan.data.crs import check_same_crs
 from geoplan.errors import CRSError, GeoplanError
+
+if TYPE_CHECKING:
+    from geoplan.analysis.network import Attachment
 
 logger = logging.getLogger(__name__)
 
@@ -378,6 +382,10 @@ class _Sites:
     as one through *p*, so *q* is dropped. Of the rest, only the two extremes (smallest ``a + x``,
     leaving by the edge's start; smallest ``a − x``, by its end) matter unless a point of the other
     side (source vs target) sits on the same edge, where the direct walk along the edge needs all.
+
+    ``att`` holds the kept candidates' attachments (the network distances reuse them: nothing is
+    attached twice). :meth:`of` keeps the rows of some geometries only: pruning works within one
+    geometry, so the sites of a subset are the subset of the sites.
     """
 
     geoms: np.ndarray
@@ -385,6 +393,7 @@ class _Sites:
     edge: np.ndarray
     extreme: np.ndarray
     n: int
+    att: Attachment | None = None
 
     @classmethod
     def empty(cls, n: int) -> _Sites:
@@ -393,6 +402,18 @@ class _Sites:
 
     def select(self, other: _Sites) -> np.ndarray:
         return self.extreme | np.isin(self.edge, other.edge)
+
+    def of(self, geometries: np.ndarray) -> _Sites:
+        """The sites of the geometries selected by a boolean mask over the original geometries."""
+        rows = np.asarray(geometries, dtype=bool)[self.owner]
+        return _Sites(
+            self.geoms[rows],
+            self.owner[rows],
+            self.edge[rows],
+            self.extreme[rows],
+            self.n,
+            self.att.subset(rows) if self.att is not None else None,
+        )
 
 
 def _sites(net, geoms: np.ndarray, step: float, max_access_m: float) -> _Sites:
@@ -427,24 +448,27 @@ def _sites(net, geoms: np.ndarray, step: float, max_access_m: float) -> _Sites:
         order = np.lexsort((key, group))
         g = group[order]
         extreme[order[np.r_[True, g[1:] != g[:-1]]] if len(g) else order] = True
+    rows = df["i"].to_numpy()
     return _Sites(
-        cand[df["i"].to_numpy()], df["o"].to_numpy(), df["e"].to_numpy(), extreme, len(geoms)
+        cand[rows], df["o"].to_numpy(), df["e"].to_numpy(), extreme, len(geoms), att.subset(rows)
     )
 
 
-def _walk(net, sources: np.ndarray, targets: _Sites, radius: float, step: float) -> np.ndarray:
-    """Per target geometry, walking distance (≤ radius, else inf) to the nearest source.
+def _walk(net, src: _Sites | None, targets: _Sites, radius: float) -> np.ndarray:
+    """Per target geometry, walking distance (≤ radius, else inf) to the nearest source site.
 
-    One multi-source Dijkstra cut at *radius* (:meth:`RoadNetwork.nearest_source`).
+    One multi-source Dijkstra cut at *radius* (:meth:`RoadNetwork.nearest_source`). The source
+    sites may have been attached with a longer access limit than *radius*: a candidate whose
+    access leg alone exceeds the radius gives no path within it, so results are the same.
     """
     out = np.full(targets.n, np.inf)
-    if net is None or len(sources) == 0 or len(targets.geoms) == 0:
+    if net is None or src is None or len(src.geoms) == 0 or len(targets.geoms) == 0:
         return out
-    src = _sites(net, sources, step, radius)
     sm, tm = src.select(targets), targets.select(src)
     if not sm.any() or not tm.any():
         return out
-    d, _ = net.nearest_source(src.geoms[sm], targets.geoms[tm], limit=radius)
+    assert src.att is not None and targets.att is not None
+    d, _ = net.nearest_source(src.att.subset(sm), targets.att.subset(tm), limit=radius)
     np.minimum.at(out, targets.owner[tm], d)
     out[out > radius] = np.inf
     return out
@@ -645,6 +669,25 @@ def _coverage(parcels, facilities, roads, network, phase: str, std: dict) -> Cov
         + [v["radius_m"] for k, v in std["standards"].items() if "kinds" in v]
     )
     targets = _sites(net, res_geoms, step, reach) if net is not None else _Sites.empty(len(res))
+    # every source of a walking standard (parks, then facilities), attached once
+    fac_geoms = np.asarray(fac.geometry.values, dtype=object)
+    sources = (
+        _sites(net, np.concatenate([park_geoms, fac_geoms]), step, reach)
+        if net is not None
+        else None
+    )
+    n_park = len(park_geoms)
+
+    def walk(of_parks: np.ndarray | None, of_fac: np.ndarray | None, radius: float) -> np.ndarray:
+        if sources is None:
+            return np.full(len(res), np.inf)
+        mask = np.concatenate(
+            [
+                of_parks if of_parks is not None else np.zeros(n_park, dtype=bool),
+                of_fac if of_fac is not None else np.zeros(len(fac_geoms), dtype=bool),
+            ]
+        )
+        return _walk(net, sources.of(mask), targets, radius)
 
     out = pd.DataFrame({"parcel_id": res["parcel_id"].to_numpy(), "floor_m2": floor})
     extra: dict[str, np.ndarray] = {}
@@ -653,7 +696,7 @@ def _coverage(parcels, facilities, roads, network, phase: str, std: dict) -> Cov
             d = np.full(len(res), np.inf)
             for tier in spec["tiers"]:
                 sel = park_area >= tier["min_area_m2"]
-                dt = _walk(net, park_geoms[sel], targets, tier["radius_m"], step)
+                dt = walk(sel, None, tier["radius_m"])
                 extra[f"{key}_{tier['name']}_m"] = dt
                 d = np.minimum(d, dt)
             if not (park_area >= min(t["min_area_m2"] for t in spec["tiers"])).any():
@@ -663,12 +706,12 @@ def _coverage(parcels, facilities, roads, network, phase: str, std: dict) -> Cov
             d = _straight(green_geoms, res_geoms)
             covered = d <= spec["radius_m"]
         else:
-            src = np.asarray(fac.geometry.values[np.isin(kind, spec["kinds"])], dtype=object)
-            if len(src) == 0:
+            of_kind = np.isin(kind, spec["kinds"])
+            if not of_kind.any():
                 warnings.append(
                     f"{key}: no facility of kind {', '.join(spec['kinds'])} exists in phase {phase}"
                 )
-            d = _walk(net, src, targets, spec["radius_m"], step)
+            d = walk(None, of_kind, spec["radius_m"])
             covered = np.isfinite(d)
         out[f"{key}_m"] = d
         out[key] = covered
