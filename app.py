@@ -32,6 +32,7 @@ PAGES = [
     ("infrastructure.py", "page_infra", "infrastructure"),
     ("suitability.py", "page_suitability", "suitability"),
     ("scenario.py", "page_scenario", "scenario"),
+    ("province.py", "prov_page", "province"),
     ("data.py", "page_data", "data"),
 ]
 pages = [
