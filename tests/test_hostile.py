@@ -385,6 +385,8 @@ def test_suitability_output_suffixes_are_checked_before_any_work(tmp_path, optio
 
 def test_suitability_dem_that_is_a_folder_is_called_a_folder(tmp_path):
     refused(run("suitability", "--dem", str(tmp_path)), "folder")
+
+
 # --- scenarios: paths, magnitudes, geometry, outputs (infra helper) ---------------------------------
 
 _LAND = '  - op: add_land\n    land_use: "100101"\n'
@@ -419,7 +421,10 @@ def test_app_scenario_text_cannot_point_at_server_files(tmp_path):
 
     other = tmp_path / "x.geojson"
     other.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
-    for body in (f"base: {tmp_path}/zone.yaml\n", "operations:\n" + _LAND + f"    geometry: {{file: {other}}}\n"):
+    for body in (
+        f"base: {tmp_path}/zone.yaml\n",
+        "operations:\n" + _LAND + f"    geometry: {{file: {other}}}\n",
+    ):
         with pytest.raises(SchemaError, match="outside the zone folder"):
             parse_scenario("name: s\n" + body, source="box", folder=settings.SCENARIOS_DIR)
 
@@ -483,7 +488,9 @@ def test_scenario_out_must_be_a_folder_or_gpkg(tmp_path):
     folder = tmp_path / "res.gpkg"
     folder.mkdir()
     refused(run("scenario", "run", str(sc), "--out", str(folder)), "--out", "folder")
-    refused(run("scenario", "compare", str(sc), str(sc), "--out", str(existing)), "--out", "is a file")
+    refused(
+        run("scenario", "compare", str(sc), str(sc), "--out", str(existing)), "--out", "is a file"
+    )
 
 
 def test_app_scenario_box_refuses_a_server_path():

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geoplan.province.engine as E
+
 pytest.importorskip("dask_geopandas")
 pytest.importorskip("distributed")
 
@@ -50,6 +52,9 @@ def _no_leftovers(out: Path) -> None:
     assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp")]
 
 
+@pytest.mark.skipif(
+    not E.PORTED, reason="dask engine not yet ported to the reworked 亩均 method (issue 19 partial)"
+)
 @pytest.mark.slow  # ≈ 25 s on an idle 2-core machine, over 60 s when it is shared
 def test_dask_equals_memory_on_200k(big, client, tmp_path):
     m = screen(
@@ -110,6 +115,9 @@ def test_dask_equals_memory_on_200k(big, client, tmp_path):
     assert lu["0601"] == "1001" and lu["05H1"] == ""
 
 
+@pytest.mark.skipif(
+    not E.PORTED, reason="dask engine not yet ported to the reworked 亩均 method (issue 19 partial)"
+)
 def test_cli_screen_dask_on_a_localcluster(small, tmp_path, capsys):
     out = tmp_path / "o"
     code = main(
@@ -124,6 +132,9 @@ def test_cli_screen_dask_on_a_localcluster(small, tmp_path, capsys):
     assert (out / "summary.json").is_file() and list((out / "firms").glob("*.parquet"))
 
 
+@pytest.mark.skipif(
+    not E.PORTED, reason="dask engine not yet ported to the reworked 亩均 method (issue 19 partial)"
+)
 def test_unreachable_scheduler_is_exit_2_and_no_output(small, tmp_path, capsys):
     out = tmp_path / "o"
     with pytest.raises(GeoplanError, match="cannot reach the dask scheduler"):
@@ -148,6 +159,9 @@ def test_unreachable_scheduler_is_exit_2_and_no_output(small, tmp_path, capsys):
     _no_leftovers(out)
 
 
+@pytest.mark.skipif(
+    not E.PORTED, reason="dask engine not yet ported to the reworked 亩均 method (issue 19 partial)"
+)
 def test_worker_dying_mid_run_is_a_clear_error_and_no_output(small, tmp_path):
     out = tmp_path / "o"
     with pytest.raises(GeoplanError, match="worker died"):
@@ -167,7 +181,7 @@ def _copy(src: dict, dst: Path) -> dict:
     return {"parcels": dst / "parcels", "firms": dst / "firms"}
 
 
-@pytest.mark.parametrize("engine", ["dask", "memory"])
+@pytest.mark.parametrize("engine", ["dask", "memory"] if E.PORTED else ["memory"])
 def test_mixed_crs_parts_name_the_part(small, tmp_path, engine, client):
     d = _copy(small, tmp_path)
     bad = d["parcels"] / "part-001.parquet"
@@ -178,7 +192,7 @@ def test_mixed_crs_parts_name_the_part(small, tmp_path, engine, client):
     _no_leftovers(out)
 
 
-@pytest.mark.parametrize("engine", ["dask", "memory"])
+@pytest.mark.parametrize("engine", ["dask", "memory"] if E.PORTED else ["memory"])
 def test_mixed_schema_parts_name_the_part_and_columns(small, tmp_path, engine, client):
     d = _copy(small, tmp_path)
     bad = d["firms"] / "part-002.parquet"
@@ -191,6 +205,9 @@ def test_mixed_schema_parts_name_the_part_and_columns(small, tmp_path, engine, c
     _no_leftovers(out)
 
 
+@pytest.mark.skipif(
+    not E.PORTED, reason="dask engine not yet ported to the reworked 亩均 method (issue 19 partial)"
+)
 def test_existing_output_and_minmax_scheme_refused(small, tmp_path, client):
     out = tmp_path / "o"
     out.mkdir()
@@ -206,3 +223,16 @@ def test_existing_output_and_minmax_scheme_refused(small, tmp_path, client):
             options=ScreenOptions(scheme="anhui_minmax"),
         )
     _no_leftovers(tmp_path / "o2")
+
+
+def test_unported_dask_engine_refuses_clearly(small, tmp_path):
+    """Until the distributed passes follow the reworked 亩均 method, --engine dask is exit 2 with
+    what to do, and writes nothing."""
+    from geoplan.cli.main import main
+
+    if E.PORTED:
+        pytest.skip("ported")
+    out = tmp_path / "out"
+    code = main(["province", "screen", "--engine", "dask", "--parcels", str(small["parcels"]),
+                 "--firms", str(small["firms"]), "--out", str(out)])  # fmt: skip
+    assert code == 2 and not out.exists()

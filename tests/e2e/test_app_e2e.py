@@ -113,35 +113,6 @@ def test_scenario_run_shows_comparison(app_url, page):
     page.screenshot(path=str(ARTIFACTS / "scenario.png"))
 
 
-def test_upload_layer_is_validated_and_used(app_url, page, tmp_path):
-    import geopandas as gpd
-    import shapely
-
-    from geoplan.zone import load_zone
-
-    parcels = load_zone().layers["parcels"].head(5).to_crs(4326)
-    path = tmp_path / "my_parcels.geojson"
-    gpd.GeoDataFrame(
-        parcels.drop(
-            columns=[
-                c
-                for c in parcels.columns
-                if parcels[c].dtype == object
-                and c not in ("parcel_id", "land_use", "status", "plate")
-            ]
-        ),
-        geometry=shapely.force_2d(parcels.geometry.values),
-        crs=4326,
-    ).to_file(path, driver="GeoJSON")
-    page.goto(f"{app_url}/data")
-    page.get_by_text("上传图层").first.wait_for(timeout=60000)
-    page.locator('input[type="file"]').set_input_files(str(path))
-    page.get_by_role("button", name="校验并加载").click()
-    page.get_by_text("校验通过").wait_for(timeout=30000)
-    page.get_by_text("本会话图层").wait_for(timeout=10000)
-    page.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
-
-
 @pytest.mark.parametrize(
     "path",
     [
