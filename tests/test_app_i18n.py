@@ -157,8 +157,15 @@ def test_parcel_card_reads_as_words(lang, history_zone, monkeypatch):
 
     # the app opens the bundled zone (geoplan.zone.DEFAULT_CATALOG): point it at the copy
     monkeypatch.setattr(geoplan.zone, "DEFAULT_CATALOG", history_zone / "zone.yaml")
-    firms = pd.read_parquet(history_zone / "firms.parquet")
-    pid = str(firms.loc[firms["tenure"] == "own", "parcel_id"].iloc[0])
+    from geoplan.analysis import land_yield
+    from geoplan.zone import load_zone
+
+    # a parcel whose owner is in an evaluation list (firms outside every list have no breakdown)
+    z = load_zone(history_zone / "zone.yaml")
+    ev = land_yield.evaluate(z.layers["parcels"], z.layers["firms"], plates=z.layers.get("plates"))
+    f = ev.firms
+    scored = f[(f["tenure"] == "own") & f["class"].isin(["A", "B", "C", "D"])]
+    pid = str(scored["parcel_id"].iloc[0])
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = lang
     at.run()
