@@ -105,8 +105,10 @@ def test_user_files_and_outputs(capsys, tmp_path, sample_zone):
     layers = {name for name, _ in pyogrio.list_layers(out)}
     assert {"parcels", "firms", "low_efficiency", "compliance", "by_plate"} <= layers
     wb = openpyxl.load_workbook(xl, read_only=True)
-    assert {"汇总", "低效用地", "合规检查", "名单-七贤岭"} <= set(wb.sheetnames)
-    header = [c.value for c in next(wb["名单-七贤岭"].iter_rows(max_row=1))]
+    # one 公示 list sheet per evaluation unit (the scheme's unit: the whole zone by default)
+    lists = [n for n in wb.sheetnames if n.startswith("名单")]
+    assert {"汇总", "低效用地", "合规检查"} <= set(wb.sheetnames) and lists
+    header = [c.value for c in next(wb[lists[0]].iter_rows(max_row=1))]
     assert "等级" in header and "企业名称" in header
     assert not any(
         h and ("税收" in h or "营业收入" in h or "增加值" in h) for h in header

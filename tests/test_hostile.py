@@ -33,8 +33,11 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 2
-ru = resource.getrusage(resource.RUSAGE_SELF)
-sys.stderr.write("\\n@@" + json.dumps({"code": code, "rss_mb": ru.ru_maxrss / 1024,
+# the peak of this process's own memory (VmHWM: reset by exec, unlike ru_maxrss, which Linux
+# carries over from the forking parent — a large pytest process would show as this child's peak)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+rss = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.stderr.write("\\n@@" + json.dumps({"code": code, "rss_mb": rss,
                                        "cpu_s": time.process_time() - t0}) + "\\n")
 sys.exit(code)
 """

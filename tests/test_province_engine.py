@@ -182,18 +182,18 @@ def _copy(src: dict, dst: Path) -> dict:
 
 
 @pytest.mark.parametrize("engine", ["dask", "memory"] if E.PORTED else ["memory"])
-def test_mixed_crs_parts_name_the_part(small, tmp_path, engine, client):
+def test_mixed_crs_parts_name_the_part(small, tmp_path, engine):
     d = _copy(small, tmp_path)
     bad = d["parcels"] / "part-001.parquet"
     gpd.read_parquet(bad).to_crs("EPSG:3857").to_parquet(bad)
     out = tmp_path / "o"
     with pytest.raises(GeoplanError, match=r"mixed CRSs.*part-001"):
-        screen(d["parcels"], d["firms"], out, engine=engine, client=client)
+        screen(d["parcels"], d["firms"], out, engine=engine, client=None)
     _no_leftovers(out)
 
 
 @pytest.mark.parametrize("engine", ["dask", "memory"] if E.PORTED else ["memory"])
-def test_mixed_schema_parts_name_the_part_and_columns(small, tmp_path, engine, client):
+def test_mixed_schema_parts_name_the_part_and_columns(small, tmp_path, engine):
     d = _copy(small, tmp_path)
     bad = d["firms"] / "part-002.parquet"
     f = pd.read_parquet(bad).drop(columns=["tax"])
@@ -201,7 +201,7 @@ def test_mixed_schema_parts_name_the_part_and_columns(small, tmp_path, engine, c
     f.to_parquet(bad)
     out = tmp_path / "o"
     with pytest.raises(GeoplanError, match=r"part-002.*missing tax.*employees int64 vs double"):
-        screen(d["parcels"], d["firms"], out, engine=engine, client=client)
+        screen(d["parcels"], d["firms"], out, engine=engine, client=None)
     _no_leftovers(out)
 
 

@@ -200,6 +200,8 @@ def tokens(cell) -> list[tuple[float, int, int]]:
             s = s[:-2]
         return [(float(cell), _decimals(s), _sig(s))]
     text = IDENT.sub(" ", str(cell))
+    # a list's published land threshold (规下工业(≥3亩)) is the scheme's rule, not a firm's figure
+    text = re.sub(r"[≥≤<>＜＞‹›]\s*\d+(?:\.\d+)?\s*亩", " ", text)
     return [(float(m), _decimals(m), _sig(m)) for m in NUMBER.findall(text)]
 
 
