@@ -144,6 +144,15 @@ def polygons_of(geoms: gpd.GeoSeries, op: Operation, key: str) -> shapely.Geomet
 # ==========================================================================================
 
 
+def selected_parcels(params, state, op):
+    """The parcels an operation's ``selection`` picks (a mask); selecting none is the user's error."""
+    key = params.selection_key
+    m = select_parcels(params.selection, state, op, key)
+    if not m.any():
+        op.fail(key, "selects no parcel")
+    return m
+
+
 def select_parcels(
     where: ParcelWhere, state: State, op: Operation, key: str = "where"
 ) -> np.ndarray:

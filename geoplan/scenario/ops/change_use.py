@@ -67,10 +67,7 @@ class ChangeUse(OpBase, Selection):
 def apply(op: Operation, state: State) -> dict:
     p = op.params
     assert isinstance(p, ChangeUse)
-    key = p.selection_key
-    m = land.select_parcels(p.selection, state, op, key)
-    if not m.any():
-        op.fail(key, "selects no parcel")
+    m = land.selected_parcels(p, state, op)
     parcels = state.parcels.copy()
     idx = np.flatnonzero(m)
     changed = []

@@ -44,10 +44,7 @@ class RaiseFar(OpBase, Selection):
 def apply(op: Operation, state: State) -> dict:
     p = op.params
     assert isinstance(p, RaiseFar)
-    key = p.selection_key
-    m = land.select_parcels(p.selection, state, op, key)
-    if not m.any():
-        op.fail(key, "selects no parcel")
+    m = land.selected_parcels(p, state, op)
     parcels = state.parcels.copy()
     idx = np.flatnonzero(m)
     old = pd.to_numeric(parcels["far"], errors="coerce").fillna(0).to_numpy()[idx]
